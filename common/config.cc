@@ -1,0 +1,246 @@
+#include "common/config.h"
+
+#include <filesystem>
+#include <initializer_list>
+#include <limits>
+#include <set>
+#include <toml++/toml.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status.h"
+
+namespace vmuc {
+namespace {
+
+std::string Where(const std::string& file, const toml::source_region& region) {
+  return absl::StrCat(file, ":", region.begin.line, ":", region.begin.column);
+}
+
+// Reads one [section] and checks its keys; every error names file, line, key.
+class SectionReader {
+ public:
+  SectionReader(const std::string& file, std::string section, const toml::node* node,
+                std::initializer_list<std::string_view> keys, absl::Status* status)
+      : file_(file), section_(std::move(section)), status_(status) {
+    for (auto key : keys) known_.emplace(key);
+    if (node == nullptr) return;  // a missing section keeps every default
+    table_ = node->as_table();
+    if (table_ == nullptr) {
+      Fail(node->source(), section_, "must be a table ([" + section_ + "])");
+      return;
+    }
+    for (const auto& [key, value] : *table_) {
+      if (!known_.contains(std::string(key.str()))) {
+        Fail(key.source(), absl::StrCat(section_, ".", key.str()),
+             absl::StrCat("unknown key (known: ", absl::StrJoin(known_, ", "), ")"));
+        return;
+      }
+    }
+  }
+
+  void String(std::string_view key, std::string* out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return;
+    if (const auto* value = node->as_string()) {
+      *out = value->get();
+    } else {
+      Fail(node->source(), Name(key), "must be a string");
+    }
+  }
+
+  void OneOf(std::string_view key, std::string* out, std::initializer_list<std::string_view> allowed) {
+    std::string value = *out;
+    String(key, &value);
+    if (!status_->ok()) return;
+    for (auto candidate : allowed) {
+      if (value == candidate) {
+        *out = value;
+        return;
+      }
+    }
+    Fail(Find(key)->source(), Name(key),
+         absl::StrCat("'", value, "' is not one of ", absl::StrJoin(allowed, ", ")));
+  }
+
+  template <typename T>
+  void Integer(std::string_view key, T* out, int64_t min, int64_t max) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return;
+    const auto* value = node->as_integer();
+    if (value == nullptr) {
+      Fail(node->source(), Name(key), "must be an integer");
+      return;
+    }
+    if (value->get() < min || value->get() > max) {
+      Fail(node->source(), Name(key),
+           absl::StrCat("must be between ", min, " and ", max, ", got ", value->get()));
+      return;
+    }
+    *out = static_cast<T>(value->get());
+  }
+
+  template <typename D>
+  void Span(std::string_view key, D* out, int64_t min, int64_t max) {
+    int64_t count = out->count();
+    Integer(key, &count, min, max);
+    *out = D(count);
+  }
+
+  void Time(std::string_view key, TimePoint* out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return;
+    const auto* value = node->as_date_time();
+    if (value == nullptr || !value->get().offset.has_value()) {
+      Fail(node->source(), Name(key), "must be a date-time with offset, e.g. 2026-01-01T00:00:00Z");
+      return;
+    }
+    const toml::date_time& dt = value->get();
+    const std::chrono::year_month_day ymd{std::chrono::year(dt.date.year),
+                                          std::chrono::month(dt.date.month),
+                                          std::chrono::day(dt.date.day)};
+    *out = TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(dt.time.hour) +
+           std::chrono::minutes(dt.time.minute) + std::chrono::seconds(dt.time.second) +
+           std::chrono::nanoseconds(dt.time.nanosecond) -
+           std::chrono::minutes(dt.offset->minutes);
+  }
+
+  std::string Name(std::string_view key) const { return absl::StrCat(section_, ".", key); }
+
+  void Fail(const toml::source_region& where, std::string_view key, std::string_view what) {
+    if (status_->ok()) {
+      *status_ = absl::InvalidArgumentError(absl::StrCat(Where(file_, where), ": ", key, ": ", what));
+    }
+  }
+
+ private:
+  const toml::node* Find(std::string_view key) const {
+    if (table_ == nullptr || !status_->ok()) return nullptr;
+    return table_->get(key);
+  }
+
+  const std::string& file_;
+  std::string section_;
+  absl::Status* status_;
+  const toml::table* table_ = nullptr;
+  std::set<std::string, std::less<>> known_;
+};
+
+constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
+
+absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
+  Config config;
+  config.source = file;
+  absl::Status status;
+
+  static const std::set<std::string, std::less<>> kSections = {
+      "gateway", "mqtt", "time", "fleet", "mesh", "supervisor", "logging"};
+  for (const auto& [key, value] : root) {
+    if (!kSections.contains(key.str())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(Where(file, key.source()), ": ", key.str(),
+                       ": unknown section (known: ", absl::StrJoin(kSections, ", "), ")"));
+    }
+  }
+
+  SectionReader gateway(file, "gateway", root.get("gateway"), {"name", "grpc_listen", "data_dir"},
+                        &status);
+  gateway.String("name", &config.gateway.name);
+  gateway.String("grpc_listen", &config.gateway.grpc_listen);
+  gateway.String("data_dir", &config.gateway.data_dir);
+
+  SectionReader mqtt(file, "mqtt", root.get("mqtt"),
+                     {"broker", "topic_prefix", "client_id", "mosquitto"}, &status);
+  mqtt.String("broker", &config.mqtt.broker);
+  mqtt.String("topic_prefix", &config.mqtt.topic_prefix);
+  mqtt.String("client_id", &config.mqtt.client_id);
+  mqtt.String("mosquitto", &config.mqtt.mosquitto);
+
+  SectionReader time(file, "time", root.get("time"), {"mode", "start", "speed"}, &status);
+  std::string mode = "real";
+  time.OneOf("mode", &mode, {"real", "simulated"});
+  config.time.mode = mode == "real" ? TimeMode::kReal : TimeMode::kSimulated;
+  time.Time("start", &config.time.start);
+  time.Integer("speed", &config.time.speed, 1, 1'000'000);
+
+  SectionReader fleet(file, "fleet", root.get("fleet"),
+                      {"meters", "seed", "first_serial", "epoch", "push_interval_s", "shards"},
+                      &status);
+  fleet.Integer("meters", &config.fleet.meters, 1, 10'000'000);
+  fleet.Integer("seed", &config.fleet.seed, 0, kMaxInt);
+  fleet.Integer("first_serial", &config.fleet.first_serial, 1, 9'999'999'999'999'999 - 10'000'000);
+  fleet.Time("epoch", &config.fleet.epoch);
+  fleet.Span("push_interval_s", &config.fleet.push_interval, 1, 86'400);
+  fleet.Integer("shards", &config.fleet.shards, 1, 256);
+
+  SectionReader mesh(file, "mesh", root.get("mesh"), {"mode"}, &status);
+  mesh.OneOf("mode", &config.mesh.mode, {"passthrough"});
+
+  SectionReader supervisor(file, "supervisor", root.get("supervisor"),
+                           {"restart_backoff_initial_ms", "restart_backoff_max_ms",
+                            "crash_loop_limit", "crash_loop_window_s", "stop_timeout_ms"},
+                           &status);
+  supervisor.Span("restart_backoff_initial_ms", &config.supervisor.restart_backoff_initial, 1,
+                  3'600'000);
+  supervisor.Span("restart_backoff_max_ms", &config.supervisor.restart_backoff_max, 1, 3'600'000);
+  supervisor.Integer("crash_loop_limit", &config.supervisor.crash_loop_limit, 1, 1000);
+  supervisor.Span("crash_loop_window_s", &config.supervisor.crash_loop_window, 1, 86'400);
+  supervisor.Span("stop_timeout_ms", &config.supervisor.stop_timeout, 1, 600'000);
+
+  SectionReader logging(file, "logging", root.get("logging"), {"level"}, &status);
+  logging.OneOf("level", &config.logging.level,
+                {"trace", "debug", "info", "warn", "error", "critical", "off"});
+
+  VMUC_RETURN_IF_ERROR(status);
+
+  // Cross-key rules: the section's first line stands for the pair.
+  if (config.supervisor.restart_backoff_max < config.supervisor.restart_backoff_initial) {
+    const toml::node* node = root.get("supervisor");
+    return absl::InvalidArgumentError(absl::StrCat(
+        Where(file, node->source()), ": supervisor.restart_backoff_max_ms: must not be below ",
+        "supervisor.restart_backoff_initial_ms"));
+  }
+  if (config.fleet.first_serial + config.fleet.meters > 9'999'999'999'999'999ULL) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Where(file, root.get("fleet")->source()),
+        ": fleet.first_serial: the fleet's meter numbers must fit in 16 digits"));
+  }
+  if (config.gateway.name.empty() || config.gateway.name.find_first_of("/+#") != std::string::npos) {
+    const toml::node* node = root.get("gateway");
+    return absl::InvalidArgumentError(absl::StrCat(
+        node ? Where(file, node->source()) : file,
+        ": gateway.name: must be non-empty and free of the MQTT characters / + #"));
+  }
+  config.gateway.data_dir = std::filesystem::absolute(config.gateway.data_dir).lexically_normal();
+  if (config.gateway.data_dir.size() > 1 && config.gateway.data_dir.back() == '/') {
+    config.gateway.data_dir.pop_back();
+  }
+  return config;
+}
+
+}  // namespace
+
+absl::StatusOr<Config> LoadConfigString(std::string_view toml_text, std::string_view source_name) {
+  try {
+    const toml::table root = toml::parse(toml_text, source_name);
+    return FromTable(root, std::string(source_name));
+  } catch (const toml::parse_error& error) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Where(std::string(source_name), error.source()), ": ", error.description()));
+  }
+}
+
+absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
+  if (!std::filesystem::is_regular_file(path)) {
+    return absl::NotFoundError(absl::StrCat(path, ": no such config file"));
+  }
+  try {
+    const toml::table root = toml::parse_file(path);
+    return FromTable(root, path);
+  } catch (const toml::parse_error& error) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(path, error.source()), ": ", error.description()));
+  }
+}
+
+}  // namespace vmuc

@@ -1,0 +1,93 @@
+// Config: the one configuration of a vmuc run, loaded from TOML (config/vmuc.toml holds
+// every key with its default and a comment).
+//
+// Loading is strict: a wrong type, an out-of-range value or an unknown key is an error
+// naming file, line, column and key, so a typo never silently falls back to a default.
+// The supervisor and every worker load the same file; values a worker cannot know (the
+// broker URL of a child broker, the simulated time anchor) come as command-line overrides.
+#ifndef VMUC_COMMON_CONFIG_H_
+#define VMUC_COMMON_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "common/time.h"
+
+namespace vmuc {
+
+struct GatewaySection {
+  std::string name = "gw1";                   // MQTT topics: <prefix>/<name>/...
+  std::string grpc_listen = "127.0.0.1:50051";
+  std::string data_dir = "./var";             // made absolute against the working dir
+};
+
+struct MqttSection {
+  std::string broker;                 // "tcp://host:port"; empty: a child mosquitto
+  std::string topic_prefix = "vmuc";
+  std::string client_id;              // empty: "vmuc-<gateway.name>"
+  std::string mosquitto = "mosquitto";
+};
+
+enum class TimeMode { kReal, kSimulated };
+
+struct TimeSection {
+  TimeMode mode = TimeMode::kReal;
+  TimePoint start = TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 1 / 1));
+  int64_t speed = 1;  // simulated seconds per real second
+};
+
+struct FleetSection {
+  uint32_t meters = 100;
+  uint64_t seed = 1;
+  uint64_t first_serial = 5700000000000001;  // 16-digit meter numbers from here on
+  // Installation time: every register is zero here; meter state is a function of time since.
+  TimePoint epoch = TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 1 / 1));
+  std::chrono::seconds push_interval{15};
+  uint32_t shards = 1;
+};
+
+struct MeshSection {
+  std::string mode = "passthrough";
+};
+
+struct SupervisorSection {
+  std::chrono::milliseconds restart_backoff_initial{500};
+  std::chrono::milliseconds restart_backoff_max{30000};
+  uint32_t crash_loop_limit = 5;  // restarts within the window before giving up
+  std::chrono::seconds crash_loop_window{60};
+  std::chrono::milliseconds stop_timeout{10000};  // SIGTERM to SIGKILL
+};
+
+struct LoggingSection {
+  std::string level = "info";
+};
+
+struct Config {
+  std::string source;  // the file it came from, for messages
+  GatewaySection gateway;
+  MqttSection mqtt;
+  TimeSection time;
+  FleetSection fleet;
+  MeshSection mesh;
+  SupervisorSection supervisor;
+  LoggingSection logging;
+
+  // Derived locations under gateway.data_dir.
+  std::string RunDir() const { return gateway.data_dir + "/run"; }
+  std::string DatabasePath() const { return gateway.data_dir + "/vmuc.db"; }
+  std::string MeshSocketPath() const { return RunDir() + "/mesh.sock"; }
+  std::string MqttClientId() const {
+    return mqtt.client_id.empty() ? "vmuc-" + gateway.name : mqtt.client_id;
+  }
+};
+
+// Errors read "FILE:LINE:COLUMN: SECTION.KEY: what is wrong".
+absl::StatusOr<Config> LoadConfigFile(const std::string& path);
+// `source_name` stands for the file name in messages.
+absl::StatusOr<Config> LoadConfigString(std::string_view toml_text, std::string_view source_name);
+
+}  // namespace vmuc
+
+#endif  // VMUC_COMMON_CONFIG_H_

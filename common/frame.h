@@ -1,0 +1,33 @@
+// Frame: one radio frame as the meter and collector cores see it, free of any transport.
+// The link layer (radio_mesh/link_*) maps it to vmuc.link.RadioFrame on the wire.
+#ifndef VMUC_COMMON_FRAME_H_
+#define VMUC_COMMON_FRAME_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "common/time.h"
+
+namespace vmuc {
+
+// 28-bit radio node address; the collector is node 0 (kCollectorNode).
+using NodeAddress = uint32_t;
+inline constexpr NodeAddress kCollectorNode = 0;
+inline constexpr NodeAddress kMaxNodeAddress = (1u << 28) - 1;
+
+enum class PayloadKind : uint8_t {
+  kDlmsApdu = 1,      // an xDLMS APDU (IEC 62056-5-3)
+  kMbusTelegram = 2,  // an EN 13757-3 telegram
+};
+
+struct Frame {
+  NodeAddress source = 0;
+  NodeAddress destination = 0;
+  PayloadKind kind = PayloadKind::kDlmsApdu;
+  std::vector<uint8_t> payload;
+  TimePoint sent_at{};
+};
+
+}  // namespace vmuc
+
+#endif  // VMUC_COMMON_FRAME_H_

@@ -1,0 +1,17 @@
+// Logging set-up: spdlog to stderr (journald or the supervisor collects it), one line per
+// record with the program name, so the supervisor's merged output says who spoke.
+#ifndef VMUC_COMMON_LOGGING_H_
+#define VMUC_COMMON_LOGGING_H_
+
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace vmuc {
+
+// `level` is one of trace, debug, info, warn, error, critical, off.
+absl::Status InitLogging(std::string_view program, std::string_view level);
+
+}  // namespace vmuc
+
+#endif  // VMUC_COMMON_LOGGING_H_
