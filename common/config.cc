@@ -6,6 +6,7 @@
 #include <set>
 #include <toml++/toml.h>
 
+#include "common/strings.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status.h"
@@ -32,7 +33,7 @@ class SectionReader {
     }
     for (const auto& [key, value] : *table_) {
       if (!known_.contains(std::string(key.str()))) {
-        Fail(key.source(), absl::StrCat(section_, ".", key.str()),
+        Fail(key.source(), absl::StrCat(section_, ".", AsAbsl(key.str())),
              absl::StrCat("unknown key (known: ", absl::StrJoin(known_, ", "), ")"));
         return;
       }
@@ -60,7 +61,7 @@ class SectionReader {
       }
     }
     Fail(Find(key)->source(), Name(key),
-         absl::StrCat("'", value, "' is not one of ", absl::StrJoin(allowed, ", ")));
+         absl::StrCat("'", value, "' is not one of ", absl::StrJoin(allowed.begin(), allowed.end(), ", ", [](std::string* joined, std::string_view v) { joined->append(v); })));
   }
 
   template <typename T>
@@ -105,11 +106,11 @@ class SectionReader {
            std::chrono::minutes(dt.offset->minutes);
   }
 
-  std::string Name(std::string_view key) const { return absl::StrCat(section_, ".", key); }
+  std::string Name(std::string_view key) const { return absl::StrCat(section_, ".", AsAbsl(key)); }
 
   void Fail(const toml::source_region& where, std::string_view key, std::string_view what) {
     if (status_->ok()) {
-      *status_ = absl::InvalidArgumentError(absl::StrCat(Where(file_, where), ": ", key, ": ", what));
+      *status_ = absl::InvalidArgumentError(absl::StrCat(Where(file_, where), ": ", AsAbsl(key), ": ", AsAbsl(what)));
     }
   }
 
@@ -138,7 +139,7 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   for (const auto& [key, value] : root) {
     if (!kSections.contains(key.str())) {
       return absl::InvalidArgumentError(
-          absl::StrCat(Where(file, key.source()), ": ", key.str(),
+          absl::StrCat(Where(file, key.source()), ": ", AsAbsl(key.str()),
                        ": unknown section (known: ", absl::StrJoin(kSections, ", "), ")"));
     }
   }
@@ -226,7 +227,7 @@ absl::StatusOr<Config> LoadConfigString(std::string_view toml_text, std::string_
     return FromTable(root, std::string(source_name));
   } catch (const toml::parse_error& error) {
     return absl::InvalidArgumentError(absl::StrCat(
-        Where(std::string(source_name), error.source()), ": ", error.description()));
+        Where(std::string(source_name), error.source()), ": ", AsAbsl(error.description())));
   }
 }
 
@@ -239,7 +240,7 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
     return FromTable(root, path);
   } catch (const toml::parse_error& error) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Where(path, error.source()), ": ", error.description()));
+        absl::StrCat(Where(path, error.source()), ": ", AsAbsl(error.description())));
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "common/strings.h"
 #include "absl/strings/str_cat.h"
 
 namespace vmuc {
@@ -28,7 +29,7 @@ absl::StatusOr<TimePoint> ParseRfc3339(std::string_view text) {
   if (std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2u:%2u:%2u%n", &year, &month, &day, &hour,
                   &minute, &second, &consumed) != 6) {
     return absl::InvalidArgumentError(
-        absl::StrCat("'", text, "' is not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)"));
+        absl::StrCat("'", AsAbsl(text), "' is not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)"));
   }
   std::string_view rest = text.substr(static_cast<size_t>(consumed));
   int64_t millis = 0;
@@ -44,12 +45,12 @@ absl::StatusOr<TimePoint> ParseRfc3339(std::string_view text) {
   }
   if (rest != "Z") {
     return absl::InvalidArgumentError(
-        absl::StrCat("'", text, "' must be UTC and end in 'Z'"));
+        absl::StrCat("'", AsAbsl(text), "' must be UTC and end in 'Z'"));
   }
   const std::chrono::year_month_day ymd{std::chrono::year(year), std::chrono::month(month),
                                         std::chrono::day(day)};
   if (!ymd.ok() || hour > 23 || minute > 59 || second > 59) {
-    return absl::InvalidArgumentError(absl::StrCat("'", text, "' is not a valid date and time"));
+    return absl::InvalidArgumentError(absl::StrCat("'", AsAbsl(text), "' is not a valid date and time"));
   }
   return TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(hour) +
          std::chrono::minutes(minute) + std::chrono::seconds(second) +

@@ -1,1 +1,105 @@
+#include "common/config.h"
+
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "gmock/gmock.h"
+
+namespace vmuc {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+TEST(ConfigTest, EmptyFileGivesTheDocumentedDefaults) {
+  auto config = LoadConfigString("", "empty.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->gateway.grpc_listen, "127.0.0.1:50051");
+  EXPECT_EQ(config->fleet.meters, 100u);
+  EXPECT_EQ(config->fleet.push_interval, 15s);
+  EXPECT_EQ(config->time.mode, TimeMode::kReal);
+  EXPECT_TRUE(config->mqtt.broker.empty());
+  EXPECT_TRUE(std::filesystem::path(config->gateway.data_dir).is_absolute());
+}
+
+TEST(ConfigTest, ReadsEveryKindOfValue) {
+  auto config = LoadConfigString(R"(
+[gateway]
+name = "north"
+data_dir = "/tmp/vmuc-test"
+[time]
+mode = "simulated"
+start = 2026-03-01T12:00:00+01:00
+speed = 3600
+[fleet]
+meters = 10
+push_interval_s = 300
+[supervisor]
+restart_backoff_initial_ms = 100
+)",
+                                 "t.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->gateway.name, "north");
+  EXPECT_EQ(config->time.mode, TimeMode::kSimulated);
+  EXPECT_EQ(config->time.start, *ParseRfc3339("2026-03-01T11:00:00Z"));
+  EXPECT_EQ(config->time.speed, 3600);
+  EXPECT_EQ(config->fleet.meters, 10u);
+  EXPECT_EQ(config->fleet.push_interval, 300s);
+  EXPECT_EQ(config->supervisor.restart_backoff_initial, 100ms);
+  EXPECT_EQ(config->MeshSocketPath(), "/tmp/vmuc-test/run/mesh.sock");
+}
+
+struct BadCase {
+  const char* toml;
+  const char* expected;  // the whole "file:line:col: key: ..." prefix that must appear
+};
+
+class ConfigErrorTest : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(ConfigErrorTest, NamesFileLineAndKey) {
+  auto config = LoadConfigString(GetParam().toml, "bad.toml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr(GetParam().expected));
+  EXPECT_EQ(std::string(config.status().message()).find('\n'), std::string::npos)
+      << "one line";
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ConfigErrorTest,
+    ::testing::Values(
+        BadCase{"[fleet]\nmeters = 0\n", "bad.toml:2:10: fleet.meters: must be between 1"},
+        BadCase{"[fleet]\nmetres = 5\n", "bad.toml:2:1: fleet.metres: unknown key"},
+        BadCase{"[fleeet]\n", "bad.toml:1:2: fleeet: unknown section"},
+        BadCase{"[time]\nmode = \"fast\"\n", "bad.toml:2:8: time.mode: 'fast' is not one of"},
+        BadCase{"[gateway]\nname = 7\n", "bad.toml:2:8: gateway.name: must be a string"},
+        BadCase{"[time]\nstart = 2026-01-01T00:00:00\n",
+                "bad.toml:2:9: time.start: must be a date-time with offset"},
+        BadCase{"[fleet\n", "bad.toml:1:"},
+        BadCase{"fleet = 3\n", "bad.toml:1:9: fleet: must be a table"},
+        BadCase{"[supervisor]\nrestart_backoff_initial_ms = 5000\nrestart_backoff_max_ms = 100\n",
+                "bad.toml:1:1: supervisor.restart_backoff_max_ms: must not be below"}));
+
+TEST(ConfigTest, MissingFileIsNotFound) {
+  auto config = LoadConfigFile("/nonexistent/vmuc.toml");
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("/nonexistent/vmuc.toml"));
+}
+
+TEST(ConfigTest, TheShippedDefaultConfigLoads) {
+  auto config = LoadConfigFile(VMUC_SOURCE_DIR "/config/vmuc.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  // The shipped file must agree with the built-in defaults it documents.
+  auto defaults = LoadConfigString("", "empty.toml");
+  EXPECT_EQ(config->fleet.meters, defaults->fleet.meters);
+  EXPECT_EQ(config->fleet.push_interval, defaults->fleet.push_interval);
+  EXPECT_EQ(config->gateway.grpc_listen, defaults->gateway.grpc_listen);
+  EXPECT_EQ(config->fleet.epoch, defaults->fleet.epoch);
+  EXPECT_EQ(config->fleet.first_serial, defaults->fleet.first_serial);
+  EXPECT_EQ(config->supervisor.crash_loop_limit, defaults->supervisor.crash_loop_limit);
+}
+
+}  // namespace
+}  // namespace vmuc

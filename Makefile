@@ -1,0 +1,43 @@
+# Thin wrapper around the CMake presets (CMakePresets.json). The README's two commands:
+#   make run    install what is missing, build, start the gateway on config/vmuc.toml
+#   make test   install what is missing, build the dev and asan presets, run every test
+JOBS ?= 2
+CONFIG ?= config/vmuc.toml
+CTEST_FLAGS ?= --output-on-failure -j $(JOBS) --timeout 600
+
+.PHONY: all deps build release test test-dev test-asan run bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	cmake --preset dev
+	cmake --build --preset dev -j $(JOBS)
+
+release: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS)
+
+test-dev: build
+	ctest --preset dev $(CTEST_FLAGS)
+
+test-asan: deps
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan $(CTEST_FLAGS)
+
+test: test-dev test-asan
+
+run: build
+	build/dev/bin/vmuc --config $(CONFIG)
+
+bench: release
+	build/release/bin/vmuc_bench
+
+format:
+	git ls-files '*.h' '*.cc' '*.cpp' | xargs clang-format -i
+
+clean:
+	rm -rf build

@@ -1,0 +1,55 @@
+// Meter core throughput: how much simulated time one core can integrate per second,
+// which bounds fleet size x speed (docs/performance.md).
+#include <benchmark/benchmark.h>
+
+#include "meters/fleet.h"
+#include "meters/meter_core.h"
+
+namespace vmuc::meters {
+namespace {
+
+using namespace std::chrono_literals;
+
+const TimePoint kEpoch = TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 1 / 1));
+
+void BM_LoadModelSlot(benchmark::State& state) {
+  const LoadModel model(42);
+  int64_t slot = 1'767'225'600 / 60;
+  for (auto _ : state) benchmark::DoNotOptimize(model.PowerInSlot(slot++));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_LoadModelSlot);
+
+// One meter-day per iteration (1440 load-model slots).
+void BM_MeterCoreAdvanceOneDay(benchmark::State& state) {
+  MeterCore core(FleetMeter(FleetSection(), 0), kEpoch);
+  TimePoint t = kEpoch;
+  for (auto _ : state) {
+    t += 24h;
+    core.AdvanceTo(t);
+  }
+  benchmark::DoNotOptimize(core.active_import_wh());
+  state.counters["meter_days_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_MeterCoreAdvanceOneDay);
+
+// A push interval's worth (15 s) of catch-up for each of 100 000 meters: the per-push
+// cost at fleet scale, with state spread over memory as in a shard.
+void BM_FleetAdvance15s(benchmark::State& state) {
+  const uint32_t meters = static_cast<uint32_t>(state.range(0));
+  std::vector<MeterCore> fleet;
+  fleet.reserve(meters);
+  for (uint32_t i = 0; i < meters; ++i) fleet.emplace_back(FleetMeter(FleetSection(), i), kEpoch);
+  TimePoint t = kEpoch;
+  for (auto _ : state) {
+    t += 15s;
+    for (MeterCore& core : fleet) core.AdvanceTo(t);
+  }
+  state.SetItemsProcessed(state.iterations() * meters);
+  state.counters["bytes_per_meter"] = static_cast<double>(sizeof(MeterCore));
+}
+BENCHMARK(BM_FleetAdvance15s)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace vmuc::meters

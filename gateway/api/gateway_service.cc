@@ -1,0 +1,232 @@
+#include "gateway/api/gateway_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <mutex>
+#include <optional>
+
+#include "common/strings.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "dlms/obis.h"
+#include "dlms/units.h"
+
+namespace vmuc::gateway {
+namespace {
+
+constexpr int kDefaultPageSize = 1000;
+constexpr int kMaxPageSize = 10000;
+constexpr int kEventPage = 256;
+
+}  // namespace
+
+void ToTimestampOf(TimePoint t, google::protobuf::Timestamp* ts) {
+  const int64_t us = ToUnixMicros(t);
+  int64_t seconds = us / 1'000'000;
+  int64_t micros = us % 1'000'000;
+  if (micros < 0) {
+    micros += 1'000'000;
+    --seconds;
+  }
+  ts->set_seconds(seconds);
+  ts->set_nanos(static_cast<int32_t>(micros * 1000));
+}
+
+namespace {
+
+grpc::Status Invalid(absl::string_view field, absl::string_view what) {
+  return {grpc::StatusCode::INVALID_ARGUMENT, absl::StrCat(field, ": ", what)};
+}
+
+grpc::Status FromAbsl(const absl::Status& status) {
+  spdlog::error("api: store: {}", status.ToString());
+  return {grpc::StatusCode::INTERNAL, std::string(status.message())};
+}
+
+// Meter ids are the 16-digit meter number (OBIS 1.1.0.0.5.255).
+grpc::Status CheckMeterId(const std::string& meter_id) {
+  if (meter_id.size() != 16 ||
+      !std::all_of(meter_id.begin(), meter_id.end(), [](char c) { return absl::ascii_isdigit(c); })) {
+    return Invalid("meter_id", absl::StrCat("'", meter_id, "' is not a 16-digit meter number"));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, grpc::Status status) {
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish(std::move(status));
+  return reactor;
+}
+
+// Streams stored events after a sequence, then (following) new ones as the hub wakes it.
+class EventStream final : public grpc::ServerWriteReactor<v1::Event> {
+ public:
+  EventStream(Store& store, EventHub& hub, uint64_t after_sequence, bool follow)
+      : store_(store), hub_(hub), last_sequence_(after_sequence), follow_(follow) {
+    if (follow_) subscription_ = hub_.Subscribe([this] { Wake(); });
+    Wake();
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mutex_);
+    writing_ = false;
+    if (!ok) {
+      FinishOnce(grpc::Status::CANCELLED);
+      return;
+    }
+    last_sequence_ = pending_.front().sequence();
+    pending_.pop_front();
+    WriteNextLocked();
+  }
+
+  void OnCancel() override {
+    std::lock_guard lock(mutex_);
+    if (!writing_) FinishOnce(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override {
+    if (subscription_) hub_.Unsubscribe(*subscription_);
+    delete this;
+  }
+
+ private:
+  void Wake() {
+    std::lock_guard lock(mutex_);
+    if (!writing_) WriteNextLocked();
+  }
+
+  void WriteNextLocked() {
+    if (finished_) return;
+    if (pending_.empty()) {
+      auto events = store_.EventsAfter(last_sequence_, kEventPage);
+      if (!events.ok()) {
+        FinishOnce(FromAbsl(events.status()));
+        return;
+      }
+      for (const EventRecord& record : *events) {
+        v1::Event event;
+        if (!event.ParseFromString(record.event_bytes)) {
+          spdlog::error("api: event {} in the store does not parse; skipped", record.sequence);
+          last_sequence_ = record.sequence;
+          continue;
+        }
+        event.set_sequence(record.sequence);
+        pending_.push_back(std::move(event));
+      }
+    }
+    if (pending_.empty()) {
+      if (!follow_) FinishOnce(grpc::Status::OK);
+      return;  // following: the hub wakes us when more is stored
+    }
+    writing_ = true;
+    StartWrite(&pending_.front());
+  }
+
+  void FinishOnce(grpc::Status status) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(std::move(status));
+  }
+
+  Store& store_;
+  EventHub& hub_;
+  std::mutex mutex_;
+  uint64_t last_sequence_;
+  const bool follow_;
+  std::optional<uint64_t> subscription_;
+  std::deque<v1::Event> pending_;
+  bool writing_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+void ToProto(const MeterRecord& record, v1::Meter* meter) {
+  meter->set_meter_id(record.meter_id);
+  meter->set_node_address(record.node_address);
+  ToTimestampOf(record.first_seen, meter->mutable_first_seen());
+  ToTimestampOf(record.last_seen, meter->mutable_last_seen());
+  meter->set_frames_received(record.frames_received);
+}
+
+void ToProto(const RegisterRecord& record, v1::RegisterValue* value) {
+  value->set_obis(record.obis);
+  value->set_value(record.value);
+  value->set_scaler(record.scaler);
+  value->set_unit(record.unit);
+  value->set_unit_symbol(std::string(dlms::UnitSymbol(static_cast<dlms::Unit>(record.unit))));
+  ToTimestampOf(record.captured_at, value->mutable_captured_at());
+}
+
+grpc::ServerUnaryReactor* GatewayService::ListMeters(grpc::CallbackServerContext* context,
+                                                     const v1::ListMetersRequest* request,
+                                                     v1::ListMetersResponse* response) {
+  if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
+    return Reply(context, Invalid("page_size", absl::StrCat("must be between 0 and ", kMaxPageSize,
+                                                            ", got ", request->page_size())));
+  }
+  if (!request->page_token().empty()) {
+    if (grpc::Status status = CheckMeterId(request->page_token()); !status.ok()) {
+      return Reply(context, Invalid("page_token", "not a token this API returned"));
+    }
+  }
+  const int page_size = request->page_size() == 0 ? kDefaultPageSize : request->page_size();
+  auto meters = store_.ListMeters(request->page_token(), page_size);
+  if (!meters.ok()) return Reply(context, FromAbsl(meters.status()));
+  for (const MeterRecord& meter : *meters) ToProto(meter, response->add_meters());
+  if (static_cast<int>(meters->size()) == page_size) {
+    response->set_next_page_token(meters->back().meter_id);
+  }
+  return Reply(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* GatewayService::GetMeter(grpc::CallbackServerContext* context,
+                                                   const v1::GetMeterRequest* request,
+                                                   v1::Meter* response) {
+  if (grpc::Status status = CheckMeterId(request->meter_id()); !status.ok()) {
+    return Reply(context, status);
+  }
+  auto meter = store_.GetMeter(request->meter_id());
+  if (!meter.ok()) return Reply(context, FromAbsl(meter.status()));
+  if (!meter->has_value()) {
+    return Reply(context, {grpc::StatusCode::NOT_FOUND,
+                           absl::StrCat("meter_id: no meter ", request->meter_id())});
+  }
+  ToProto(**meter, response);
+  return Reply(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* GatewayService::ReadRegisters(grpc::CallbackServerContext* context,
+                                                        const v1::ReadRegistersRequest* request,
+                                                        v1::ReadRegistersResponse* response) {
+  if (grpc::Status status = CheckMeterId(request->meter_id()); !status.ok()) {
+    return Reply(context, status);
+  }
+  std::vector<std::string> codes;
+  for (int i = 0; i < request->obis_size(); ++i) {
+    auto obis = dlms::Obis::Parse(request->obis(i));
+    if (!obis.ok()) {
+      return Reply(context, Invalid(absl::StrCat("obis[", i, "]"), obis.status().message()));
+    }
+    codes.push_back(obis->ToString());
+  }
+  auto meter = store_.GetMeter(request->meter_id());
+  if (!meter.ok()) return Reply(context, FromAbsl(meter.status()));
+  if (!meter->has_value()) {
+    return Reply(context, {grpc::StatusCode::NOT_FOUND,
+                           absl::StrCat("meter_id: no meter ", request->meter_id())});
+  }
+  auto registers = store_.LatestRegisters(request->meter_id(), codes);
+  if (!registers.ok()) return Reply(context, FromAbsl(registers.status()));
+  response->set_meter_id(request->meter_id());
+  for (const RegisterRecord& record : *registers) ToProto(record, response->add_registers());
+  return Reply(context, grpc::Status::OK);
+}
+
+grpc::ServerWriteReactor<v1::Event>* GatewayService::StreamEvents(
+    grpc::CallbackServerContext*, const v1::StreamEventsRequest* request) {
+  return new EventStream(store_, hub_, request->after_sequence(), !request->no_follow());
+}
+
+}  // namespace vmuc::gateway

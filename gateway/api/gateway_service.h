@@ -1,0 +1,44 @@
+// GatewayService: the public gRPC API vmuc.v1.Gateway (proto/vmuc/v1/gateway.proto).
+//
+// Answers from the store (a read connection of its own) and follows new events through
+// the EventHub. Uses gRPC's callback API: handlers run on gRPC's threads and never block
+// on anything but SQLite reads. Bad requests get INVALID_ARGUMENT naming the field.
+#ifndef VMUC_GATEWAY_API_GATEWAY_SERVICE_H_
+#define VMUC_GATEWAY_API_GATEWAY_SERVICE_H_
+
+#include "gateway/api/event_hub.h"
+#include "gateway/store/store.h"
+#include "vmuc/v1/gateway.grpc.pb.h"
+
+namespace vmuc::gateway {
+
+class GatewayService final : public v1::Gateway::CallbackService {
+ public:
+  // Both must outlive the service and the server that serves it.
+  GatewayService(Store& store, EventHub& hub) : store_(store), hub_(hub) {}
+
+  grpc::ServerUnaryReactor* ListMeters(grpc::CallbackServerContext* context,
+                                       const v1::ListMetersRequest* request,
+                                       v1::ListMetersResponse* response) override;
+  grpc::ServerUnaryReactor* GetMeter(grpc::CallbackServerContext* context,
+                                     const v1::GetMeterRequest* request,
+                                     v1::Meter* response) override;
+  grpc::ServerUnaryReactor* ReadRegisters(grpc::CallbackServerContext* context,
+                                          const v1::ReadRegistersRequest* request,
+                                          v1::ReadRegistersResponse* response) override;
+  grpc::ServerWriteReactor<v1::Event>* StreamEvents(
+      grpc::CallbackServerContext* context, const v1::StreamEventsRequest* request) override;
+
+ private:
+  Store& store_;
+  EventHub& hub_;
+};
+
+// Shared with the collector: the API's view of stored records.
+void ToProto(const MeterRecord& record, v1::Meter* meter);
+void ToProto(const RegisterRecord& record, v1::RegisterValue* value);
+void ToTimestampOf(TimePoint t, google::protobuf::Timestamp* timestamp);
+
+}  // namespace vmuc::gateway
+
+#endif  // VMUC_GATEWAY_API_GATEWAY_SERVICE_H_

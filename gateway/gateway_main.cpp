@@ -1,0 +1,114 @@
+// vmuc-gateway: the collector and the head-end face (store, MQTT, gRPC API).
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+
+#include "common/event_loop.h"
+#include "common/logging.h"
+#include "common/strings.h"
+#include "common/worker.h"
+#include "gateway/api/gateway_service.h"
+#include "gateway/collector/collector.h"
+#include "gateway/collector/mqtt_payloads.h"
+#include "gateway/listen_address.h"
+#include "gateway/mqtt/publisher.h"
+#include "gateway/store/store.h"
+#include "radio_mesh/link_client.h"
+
+int main(int argc, char** argv) {
+  using namespace vmuc;
+  using namespace vmuc::gateway;
+  CLI::App app{"vmuc-gateway: collector, store, MQTT and gRPC"};
+  WorkerFlags flags;
+  AddWorkerFlags(app, &flags);
+  CLI11_PARSE(app, argc, argv);
+  if (!TieLifetimeToSupervisor()) return kExitFailure;
+  auto config = LoadWorkerConfig(flags);
+  if (!config) return kExitBadConfig;
+  if (auto status = InitLogging("vmuc-gateway", config->logging.level); !status.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(status.message()).c_str());
+    return kExitBadConfig;
+  }
+  if (auto status = CheckListenAddress(config->gateway.grpc_listen); !status.ok()) {
+    spdlog::critical("{}: gateway.grpc_listen: {}", config->source, AsStd(status.message()));
+    return kExitBadConfig;
+  }
+  if (config->mqtt.broker.empty()) {
+    spdlog::critical("{}: mqtt.broker: empty; run under vmuc (which starts a broker) or set it",
+                     config->source);
+    return kExitBadConfig;
+  }
+  std::error_code error;
+  std::filesystem::create_directories(config->gateway.data_dir, error);
+  // Two connections: the collector writes, the API reads; WAL lets them run side by side.
+  auto writer = Store::Open(config->DatabasePath());
+  if (!writer.ok()) {
+    spdlog::critical("store: {}", writer.status().ToString());
+    return kExitFailure;
+  }
+  auto reader = Store::Open(config->DatabasePath());
+  if (!reader.ok()) {
+    spdlog::critical("store: {}", reader.status().ToString());
+    return kExitFailure;
+  }
+  const auto clock = MakeClock(*config, flags.time_anchor_unix_us);
+
+  PahoPublisherOptions mqtt_options;
+  mqtt_options.broker_url = config->mqtt.broker;
+  mqtt_options.client_id = config->MqttClientId();
+  mqtt_options.status_topic = GatewayStatusTopic(config->mqtt.topic_prefix, config->gateway.name);
+  auto publisher = PahoPublisher::Create(mqtt_options);
+  if (!publisher.ok()) {
+    spdlog::critical("{}: {}", config->source, AsStd(publisher.status().message()));
+    return kExitBadConfig;
+  }
+  (*publisher)->Start();
+
+  EventHub hub;
+  ShardLoop loop("collector", *clock);
+  Collector collector({config->gateway.name, config->mqtt.topic_prefix}, **writer, **publisher,
+                      hub, *clock);
+
+  GatewayService service(**reader, hub);
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(config->gateway.grpc_listen, grpc::InsecureServerCredentials(),
+                           &bound_port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || bound_port == 0) {
+    spdlog::critical("cannot listen on {} for gRPC", config->gateway.grpc_listen);
+    return kExitFailure;
+  }
+  spdlog::info("gRPC API on {}", config->gateway.grpc_listen);
+
+  radio_mesh::LinkClientOptions link_options;
+  link_options.target = "unix:" + config->MeshSocketPath();
+  link_options.role = link::ROLE_COLLECTOR;
+  link_options.name = "vmuc-gateway/collector";
+  link_options.nodes = {kCollectorNode};
+  radio_mesh::LinkClient link(link_options, [&](std::vector<Frame> frames) {
+    loop.Post([&collector, frames = std::move(frames)] { collector.OnFrames(frames); });
+  });
+  loop.Start();
+  link.Start();
+
+  asio::io_context io;
+  OnTerminationSignal(io, [&](int signal_number) {
+    spdlog::info("signal {}: stopping", signal_number);
+    io.stop();
+  });
+  io.run();
+  link.Stop();
+  loop.Stop();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  (*publisher)->Stop();
+  spdlog::info("stopped; {} frames stored, {} rejected", collector.frames_accepted(),
+               collector.frames_rejected());
+  return kExitOk;
+}

@@ -1,0 +1,29 @@
+#include "gateway/listen_address.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/strings.h"
+
+namespace vmuc::gateway {
+
+absl::Status CheckListenAddress(std::string_view address_text) {
+  const absl::string_view address = AsAbsl(address_text);
+  if (absl::StartsWith(address, "unix:")) return absl::OkStatus();
+  const size_t colon = address.rfind(':');
+  uint32_t port = 0;
+  if (colon == absl::string_view::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
+      port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", address, "' is not HOST:PORT (e.g. 127.0.0.1:50051)"));
+  }
+  const absl::string_view host = address.substr(0, colon);
+  if (absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]") {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "'", address, "' is not a loopback address; listening beyond loopback needs TLS, "
+      "which this version does not offer yet"));
+}
+
+}  // namespace vmuc::gateway

@@ -1,0 +1,345 @@
+#include "gateway/store/store.h"
+
+#include <array>
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+
+namespace vmuc::gateway {
+namespace {
+
+// Schema migrations, applied in order; the index + 1 is the user_version after each.
+// Never edit a shipped migration: add a new one.
+constexpr std::array<const char*, 1> kMigrations = {
+    R"sql(
+    CREATE TABLE meters (
+      meter_id        TEXT PRIMARY KEY,
+      node_address    INTEGER NOT NULL,
+      first_seen_us   INTEGER NOT NULL,
+      last_seen_us    INTEGER NOT NULL,
+      frames_received INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE register_readings (
+      meter_id        TEXT NOT NULL,
+      obis            TEXT NOT NULL,
+      captured_at_us  INTEGER NOT NULL,
+      value           INTEGER NOT NULL,
+      scaler          INTEGER NOT NULL,
+      unit            INTEGER NOT NULL,
+      PRIMARY KEY (meter_id, obis, captured_at_us)
+    ) WITHOUT ROWID;
+    CREATE TABLE events (
+      sequence        INTEGER PRIMARY KEY AUTOINCREMENT,
+      event           BLOB NOT NULL
+    );
+    )sql",
+};
+
+// Owns a prepared statement; reset after each use.
+class Statement {
+ public:
+  Statement() = default;
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  sqlite3_stmt** out() { return &stmt_; }
+  sqlite3_stmt* get() const { return stmt_; }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Resets a statement when a use of it ends, whatever the path out.
+class Use {
+ public:
+  explicit Use(Statement& s) : stmt_(s.get()) {}
+  ~Use() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  sqlite3_stmt* operator*() const { return stmt_; }
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+void BindText(sqlite3_stmt* s, int index, const std::string& text) {
+  sqlite3_bind_text(s, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+}
+
+std::string ColumnText(sqlite3_stmt* s, int column) {
+  const auto* text = sqlite3_column_text(s, column);
+  return text == nullptr ? std::string()
+                         : std::string(reinterpret_cast<const char*>(text),
+                                       static_cast<size_t>(sqlite3_column_bytes(s, column)));
+}
+
+MeterRecord ReadMeter(sqlite3_stmt* s) {
+  MeterRecord meter;
+  meter.meter_id = ColumnText(s, 0);
+  meter.node_address = static_cast<uint32_t>(sqlite3_column_int64(s, 1));
+  meter.first_seen = FromUnixMicros(sqlite3_column_int64(s, 2));
+  meter.last_seen = FromUnixMicros(sqlite3_column_int64(s, 3));
+  meter.frames_received = static_cast<uint64_t>(sqlite3_column_int64(s, 4));
+  return meter;
+}
+
+RegisterRecord ReadRegister(sqlite3_stmt* s) {
+  RegisterRecord reg;
+  reg.obis = ColumnText(s, 0);
+  reg.captured_at = FromUnixMicros(sqlite3_column_int64(s, 1));
+  reg.value = sqlite3_column_int64(s, 2);
+  reg.scaler = sqlite3_column_int(s, 3);
+  reg.unit = static_cast<uint32_t>(sqlite3_column_int(s, 4));
+  return reg;
+}
+
+}  // namespace
+
+struct Store::Statements {
+  Statement begin, commit, rollback;
+  Statement upsert_meter, insert_reading, insert_event;
+  Statement list_meters, get_meter, latest_registers, latest_register, events_after, last_event;
+};
+
+Store::Store(sqlite3* db) : db_(db) {}
+
+Store::~Store() {
+  {
+    std::lock_guard lock(mutex_);
+    statements_.reset();
+  }
+  sqlite3_close_v2(db_);
+}
+
+absl::Status Store::Error(const char* what) const {
+  return absl::InternalError(absl::StrCat("sqlite ", what, ": ", sqlite3_errmsg(db_)));
+}
+
+absl::Status Store::Exec(const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    absl::Status status = absl::InternalError(absl::StrCat("sqlite: ", message ? message : "?"));
+    sqlite3_free(message);
+    return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status status = absl::UnavailableError(
+        absl::StrCat(path, ": cannot open database: ", db ? sqlite3_errmsg(db) : "out of memory"));
+    sqlite3_close_v2(db);
+    return status;
+  }
+  std::unique_ptr<Store> store(new Store(db));
+  std::lock_guard lock(store->mutex_);
+  // Another connection (the API's reader, a second process) may hold a lock briefly.
+  sqlite3_busy_timeout(db, 5000);
+  // WAL: readers never block the writer; synchronous=NORMAL is durable across process
+  // crashes and loses at most the last transactions on power loss (sqlite.org/wal.html).
+  VMUC_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                                   "PRAGMA foreign_keys=ON;"));
+  VMUC_RETURN_IF_ERROR(store->Migrate());
+  VMUC_RETURN_IF_ERROR(store->Prepare());
+  return store;
+}
+
+absl::Status Store::Migrate() {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &stmt, nullptr) != SQLITE_OK) {
+    return Error("user_version");
+  }
+  sqlite3_step(stmt);
+  const int version = sqlite3_column_int(stmt, 0);
+  sqlite3_finalize(stmt);
+  if (version > static_cast<int>(kMigrations.size())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("database schema version ", version, " is newer than this vmuc (",
+                     kMigrations.size(), "); refusing to touch it"));
+  }
+  for (size_t i = static_cast<size_t>(version); i < kMigrations.size(); ++i) {
+    VMUC_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    absl::Status status = Exec(kMigrations[i]);
+    if (status.ok()) status = Exec(absl::StrCat("PRAGMA user_version=", i + 1).c_str());
+    if (!status.ok()) {
+      Exec("ROLLBACK").IgnoreError();
+      return absl::InternalError(absl::StrCat("migration ", i + 1, ": ", status.message()));
+    }
+    VMUC_RETURN_IF_ERROR(Exec("COMMIT"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Store::Prepare() {
+  statements_ = std::make_unique<Statements>();
+  const std::pair<Statement*, const char*> all[] = {
+      {&statements_->begin, "BEGIN IMMEDIATE"},
+      {&statements_->commit, "COMMIT"},
+      {&statements_->rollback, "ROLLBACK"},
+      {&statements_->upsert_meter,
+       "INSERT INTO meters (meter_id, node_address, first_seen_us, last_seen_us, frames_received)"
+       " VALUES (?1, ?2, ?3, ?3, 1) ON CONFLICT (meter_id) DO UPDATE SET"
+       " node_address = ?2, last_seen_us = max(last_seen_us, ?3),"
+       " frames_received = frames_received + 1 RETURNING frames_received"},
+      {&statements_->insert_reading,
+       "INSERT OR IGNORE INTO register_readings"
+       " (meter_id, obis, captured_at_us, value, scaler, unit) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&statements_->insert_event, "INSERT INTO events (event) VALUES (?1)"},
+      {&statements_->list_meters,
+       "SELECT meter_id, node_address, first_seen_us, last_seen_us, frames_received FROM meters"
+       " WHERE meter_id > ?1 ORDER BY meter_id LIMIT ?2"},
+      {&statements_->get_meter,
+       "SELECT meter_id, node_address, first_seen_us, last_seen_us, frames_received FROM meters"
+       " WHERE meter_id = ?1"},
+      {&statements_->latest_registers,
+       "SELECT obis, max(captured_at_us), value, scaler, unit FROM register_readings"
+       " WHERE meter_id = ?1 GROUP BY obis ORDER BY obis"},
+      {&statements_->latest_register,
+       "SELECT obis, captured_at_us, value, scaler, unit FROM register_readings"
+       " WHERE meter_id = ?1 AND obis = ?2 ORDER BY captured_at_us DESC LIMIT 1"},
+      {&statements_->events_after,
+       "SELECT sequence, event FROM events WHERE sequence > ?1 ORDER BY sequence LIMIT ?2"},
+      {&statements_->last_event, "SELECT coalesce(max(sequence), 0) FROM events"},
+  };
+  for (const auto& [statement, sql] : all) {
+    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, statement->out(), nullptr) !=
+        SQLITE_OK) {
+      return Error(sql);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<uint64_t>> Store::StoreBatches(
+    const std::vector<ReadingBatch>& batches,
+    const std::function<std::vector<std::string>(const ReadingBatch&, const Stored&)>&
+        make_events) {
+  std::lock_guard lock(mutex_);
+  Statements& s = *statements_;
+  {
+    Use begin(s.begin);
+    if (sqlite3_step(*begin) != SQLITE_DONE) return Error("BEGIN");
+  }
+  std::vector<uint64_t> sequences;
+  auto body = [&]() -> absl::Status {
+    for (const ReadingBatch& batch : batches) {
+      Stored stored;
+      {
+        Use upsert(s.upsert_meter);
+        BindText(*upsert, 1, batch.meter_id);
+        sqlite3_bind_int64(*upsert, 2, batch.node_address);
+        sqlite3_bind_int64(*upsert, 3, ToUnixMicros(batch.received_at));
+        if (sqlite3_step(*upsert) != SQLITE_ROW) return Error("upsert meter");
+        stored.meter_discovered = sqlite3_column_int64(*upsert, 0) == 1;
+      }
+      for (const RegisterRecord& reg : batch.registers) {
+        Use insert(s.insert_reading);
+        BindText(*insert, 1, batch.meter_id);
+        BindText(*insert, 2, reg.obis);
+        sqlite3_bind_int64(*insert, 3, ToUnixMicros(reg.captured_at));
+        sqlite3_bind_int64(*insert, 4, reg.value);
+        sqlite3_bind_int(*insert, 5, reg.scaler);
+        sqlite3_bind_int(*insert, 6, static_cast<int>(reg.unit));
+        if (sqlite3_step(*insert) != SQLITE_DONE) return Error("insert reading");
+        if (sqlite3_changes(db_) == 1) stored.new_registers.push_back(reg);
+      }
+      for (const std::string& event : make_events(batch, stored)) {
+        Use insert(s.insert_event);
+        sqlite3_bind_blob(*insert, 1, event.data(), static_cast<int>(event.size()),
+                          SQLITE_TRANSIENT);
+        if (sqlite3_step(*insert) != SQLITE_DONE) return Error("insert event");
+        sequences.push_back(static_cast<uint64_t>(sqlite3_last_insert_rowid(db_)));
+      }
+    }
+    return absl::OkStatus();
+  };
+  absl::Status status = body();
+  Use end(status.ok() ? s.commit : s.rollback);
+  if (sqlite3_step(*end) != SQLITE_DONE && status.ok()) status = Error("COMMIT");
+  if (!status.ok()) return status;
+  return sequences;
+}
+
+absl::StatusOr<std::vector<MeterRecord>> Store::ListMeters(const std::string& after_meter_id,
+                                                           int limit) {
+  std::lock_guard lock(mutex_);
+  Use q(statements_->list_meters);
+  BindText(*q, 1, after_meter_id);
+  sqlite3_bind_int(*q, 2, limit);
+  std::vector<MeterRecord> meters;
+  int rc;
+  while ((rc = sqlite3_step(*q)) == SQLITE_ROW) meters.push_back(ReadMeter(*q));
+  if (rc != SQLITE_DONE) return Error("list meters");
+  return meters;
+}
+
+absl::StatusOr<std::optional<MeterRecord>> Store::GetMeter(const std::string& meter_id) {
+  std::lock_guard lock(mutex_);
+  Use q(statements_->get_meter);
+  BindText(*q, 1, meter_id);
+  const int rc = sqlite3_step(*q);
+  if (rc == SQLITE_ROW) return std::optional<MeterRecord>(ReadMeter(*q));
+  if (rc != SQLITE_DONE) return Error("get meter");
+  return std::optional<MeterRecord>();
+}
+
+absl::StatusOr<std::vector<RegisterRecord>> Store::LatestRegisters(
+    const std::string& meter_id, const std::vector<std::string>& obis) {
+  std::lock_guard lock(mutex_);
+  std::vector<RegisterRecord> registers;
+  int rc;
+  if (obis.empty()) {
+    // SQLite returns the row holding max() for the bare columns of a min/max aggregate.
+    Use q(statements_->latest_registers);
+    BindText(*q, 1, meter_id);
+    while ((rc = sqlite3_step(*q)) == SQLITE_ROW) registers.push_back(ReadRegister(*q));
+    if (rc != SQLITE_DONE) return Error("latest registers");
+    return registers;
+  }
+  for (const std::string& code : obis) {
+    Use q(statements_->latest_register);
+    BindText(*q, 1, meter_id);
+    BindText(*q, 2, code);
+    rc = sqlite3_step(*q);
+    if (rc == SQLITE_ROW) {
+      registers.push_back(ReadRegister(*q));
+    } else if (rc != SQLITE_DONE) {
+      return Error("latest register");
+    }
+  }
+  return registers;
+}
+
+absl::StatusOr<std::vector<EventRecord>> Store::EventsAfter(uint64_t after_sequence, int limit) {
+  std::lock_guard lock(mutex_);
+  Use q(statements_->events_after);
+  sqlite3_bind_int64(*q, 1, static_cast<int64_t>(after_sequence));
+  sqlite3_bind_int(*q, 2, limit);
+  std::vector<EventRecord> events;
+  int rc;
+  while ((rc = sqlite3_step(*q)) == SQLITE_ROW) {
+    EventRecord event;
+    event.sequence = static_cast<uint64_t>(sqlite3_column_int64(*q, 0));
+    event.event_bytes.assign(static_cast<const char*>(sqlite3_column_blob(*q, 1)),
+                             static_cast<size_t>(sqlite3_column_bytes(*q, 1)));
+    events.push_back(std::move(event));
+  }
+  if (rc != SQLITE_DONE) return Error("events after");
+  return events;
+}
+
+absl::StatusOr<uint64_t> Store::LastEventSequence() {
+  std::lock_guard lock(mutex_);
+  Use q(statements_->last_event);
+  if (sqlite3_step(*q) != SQLITE_ROW) return Error("last event");
+  return static_cast<uint64_t>(sqlite3_column_int64(*q, 0));
+}
+
+}  // namespace vmuc::gateway

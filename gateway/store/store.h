@@ -1,0 +1,103 @@
+// Store: the gateway's SQLite database (design.md, "Nothing lost").
+//
+// One file in WAL mode; schema versions migrate forward through PRAGMA user_version;
+// statements are prepared once. A Store is one connection and serialises its own calls
+// with a mutex, so it may be shared by threads; the gateway opens one for the collector
+// (writes, batched into one transaction per batch of frames) and one for the gRPC API
+// (reads), which WAL lets run side by side.
+#ifndef VMUC_GATEWAY_STORE_STORE_H_
+#define VMUC_GATEWAY_STORE_STORE_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "common/time.h"
+
+namespace vmuc::gateway {
+
+struct MeterRecord {
+  std::string meter_id;
+  uint32_t node_address = 0;
+  TimePoint first_seen{};
+  TimePoint last_seen{};
+  uint64_t frames_received = 0;
+};
+
+struct RegisterRecord {
+  std::string obis;
+  int64_t value = 0;
+  int32_t scaler = 0;
+  uint32_t unit = 0;
+  TimePoint captured_at{};
+};
+
+// A gateway event as stored: the serialized vmuc.v1.Event without its sequence.
+struct EventRecord {
+  uint64_t sequence = 0;
+  std::string event_bytes;
+};
+
+// One decoded push, ready to store.
+struct ReadingBatch {
+  std::string meter_id;
+  uint32_t node_address = 0;
+  TimePoint received_at{};  // gateway clock
+  std::vector<RegisterRecord> registers;
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) and migrates the database at `path`.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Result of storing one reading batch: what was new.
+  struct Stored {
+    bool meter_discovered = false;
+    std::vector<RegisterRecord> new_registers;  // duplicates (same capture time) left out
+  };
+
+  // Stores the batches and the events `make_events` derives from what was new, all in one
+  // transaction: either everything lands or nothing does. `make_events` gets each
+  // batch's Stored and returns event payloads to append; the sequences assigned are
+  // returned in order.
+  absl::StatusOr<std::vector<uint64_t>> StoreBatches(
+      const std::vector<ReadingBatch>& batches,
+      const std::function<std::vector<std::string>(const ReadingBatch&, const Stored&)>&
+          make_events);
+
+  absl::StatusOr<std::vector<MeterRecord>> ListMeters(const std::string& after_meter_id,
+                                                      int limit);
+  absl::StatusOr<std::optional<MeterRecord>> GetMeter(const std::string& meter_id);
+  // Latest value of each register of the meter; `obis` empty: all registers.
+  absl::StatusOr<std::vector<RegisterRecord>> LatestRegisters(
+      const std::string& meter_id, const std::vector<std::string>& obis);
+  absl::StatusOr<std::vector<EventRecord>> EventsAfter(uint64_t after_sequence, int limit);
+  absl::StatusOr<uint64_t> LastEventSequence();
+
+ private:
+  explicit Store(sqlite3* db);
+  absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::Status Prepare() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::Status Error(const char* what) const;
+
+  std::mutex mutex_;
+  sqlite3* db_;
+  struct Statements;
+  std::unique_ptr<Statements> statements_ ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace vmuc::gateway
+
+#endif  // VMUC_GATEWAY_STORE_STORE_H_

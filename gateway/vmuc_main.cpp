@@ -1,0 +1,160 @@
+// vmuc: the supervisor. Starts a broker (when none is configured), vmuc-mesh,
+// vmuc-gateway and vmuc-meterd from one config, restarts a child that dies, and on
+// SIGTERM/SIGINT stops them all and exits 0 with no child left behind.
+//
+//   vmuc [--config FILE]            run the gateway
+//   vmuc check-config FILE          validate a config file (exit 2 when it is bad)
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "common/logging.h"
+#include "common/net.h"
+#include "common/worker.h"
+#include "gateway/supervisor/process_supervisor.h"
+
+namespace {
+
+using namespace vmuc;
+
+std::filesystem::path ExecutableDir() {
+  return std::filesystem::read_symlink("/proc/self/exe").parent_path();
+}
+
+// A mosquitto of our own on a free loopback port, persisting under data_dir/mosquitto so
+// queued QoS 1 messages survive a broker restart.
+absl::StatusOr<std::pair<supervisor::ChildSpec, std::string>> ChildBroker(const Config& config) {
+  auto port = PickFreeLoopbackPort();
+  if (!port.ok()) return port.status();
+  const std::string dir = config.gateway.data_dir + "/mosquitto";
+  std::filesystem::create_directories(dir);
+  const std::string conf_path = config.RunDir() + "/mosquitto.conf";
+  std::ofstream conf(conf_path);
+  conf << "# written by vmuc at start-up; edits are lost\n"
+       << "listener " << *port << " 127.0.0.1\n"
+       << "allow_anonymous true\n"
+       << "persistence true\n"
+       << "persistence_location " << dir << "/\n"
+       << "log_dest stderr\n"
+       << "log_type error\nlog_type warning\nlog_type notice\n";
+  if (!conf) return absl::UnavailableError(absl::StrCat(conf_path, ": cannot write"));
+  supervisor::ChildSpec spec;
+  spec.name = "mosquitto";
+  spec.argv = {config.mqtt.mosquitto, "-c", conf_path};
+  return std::make_pair(spec, absl::StrCat("tcp://127.0.0.1:", *port));
+}
+
+int CheckConfig(const std::string& path) {
+  auto config = LoadConfigFile(path);
+  if (!config.ok()) {
+    std::cerr << config.status().message() << "\n";
+    return kExitBadConfig;
+  }
+  std::cout << path << ": ok (" << config->fleet.meters << " meters, gRPC on "
+            << config->gateway.grpc_listen << ")\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vmuc: virtual multi-utility controller (supervisor)"};
+  WorkerFlags flags;
+  app.add_option("-c,--config", flags.config_path, "configuration file (TOML)")
+      ->capture_default_str();
+  std::string check_path;
+  auto* check = app.add_subcommand("check-config", "validate a configuration file");
+  check->add_option("file", check_path, "the file to check")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error) == 0 ? kExitOk : kExitBadConfig;
+  }
+  if (*check) return CheckConfig(check_path);
+
+  auto config = LoadWorkerConfig(flags);
+  if (!config) return kExitBadConfig;
+  if (auto status = InitLogging("vmuc", config->logging.level); !status.ok()) {
+    std::cerr << status.message() << "\n";
+    return kExitBadConfig;
+  }
+  std::error_code error;
+  std::filesystem::create_directories(config->RunDir(), error);
+  if (error) {
+    spdlog::critical("{}: cannot create: {}", config->RunDir(), error.message());
+    return kExitFailure;
+  }
+
+  std::vector<supervisor::ChildSpec> children;
+  std::string broker = config->mqtt.broker;
+  if (broker.empty()) {
+    auto child_broker = ChildBroker(*config);
+    if (!child_broker.ok()) {
+      spdlog::critical("broker: {}", child_broker.status().ToString());
+      return kExitFailure;
+    }
+    children.push_back(child_broker->first);
+    broker = child_broker->second;
+  }
+
+  const std::string config_path = std::filesystem::absolute(flags.config_path);
+  std::vector<std::string> common_args = {"--config", config_path, "--mqtt-broker", broker};
+  if (config->time.mode == TimeMode::kSimulated) {
+    // One anchor for the whole run: a restarted child rejoins the same simulated time line.
+    common_args.push_back("--time-anchor-unix-us");
+    common_args.push_back(std::to_string(ToUnixMicros(RealClock().Now())));
+  }
+  const std::filesystem::path bin = ExecutableDir();
+  for (const char* name : {"vmuc-mesh", "vmuc-gateway", "vmuc-meterd"}) {
+    supervisor::ChildSpec spec;
+    spec.name = name;
+    spec.argv = {(bin / name).string()};
+    spec.argv.insert(spec.argv.end(), common_args.begin(), common_args.end());
+    children.push_back(std::move(spec));
+  }
+
+  asio::io_context io;
+  supervisor::SupervisorOptions options;
+  options.restart_backoff_initial = config->supervisor.restart_backoff_initial;
+  options.restart_backoff_max = config->supervisor.restart_backoff_max;
+  options.crash_loop_limit = config->supervisor.crash_loop_limit;
+  options.crash_loop_window = config->supervisor.crash_loop_window;
+  options.stop_timeout = config->supervisor.stop_timeout;
+  options.pid_dir = config->RunDir();
+  int exit_code = kExitOk;
+  supervisor::ProcessSupervisor processes(io, options);
+  processes.set_on_fatal([&](const absl::Status& status) {
+    spdlog::critical("giving up: {}", status.ToString());
+    exit_code = kExitFailure;
+    processes.Stop([&io] { io.stop(); });
+  });
+  if (auto status = processes.Start(children); !status.ok()) {
+    spdlog::critical("{}", status.ToString());
+    processes.Stop([&io] { io.stop(); });
+    io.run();
+    return kExitFailure;
+  }
+  const std::string broker_hostport = broker.substr(broker.find("://") + 3);
+  const std::string broker_host = broker_hostport.substr(0, broker_hostport.rfind(':'));
+  const std::string broker_port = broker_hostport.substr(broker_hostport.rfind(':') + 1);
+  std::cout << "vmuc is up: " << config->fleet.meters << " meters, gRPC on "
+            << config->gateway.grpc_listen << ", MQTT broker " << broker << "\n"
+            << "Look at it with:\n"
+            << "  " << (bin / "vmucctl").string() << " --server " << config->gateway.grpc_listen
+            << " meters\n"
+            << "  mosquitto_sub -h " << broker_host << " -p " << broker_port << " -t '"
+            << config->mqtt.topic_prefix << "/" << config->gateway.name << "/#' -v\n"
+            << "Stop with Ctrl-C." << std::endl;
+
+  OnTerminationSignal(io, [&](int signal_number) {
+    spdlog::info("signal {}: stopping every child", signal_number);
+    processes.Stop([&io] { io.stop(); });
+  });
+  io.run();
+  spdlog::info("stopped");
+  return exit_code;
+}

@@ -1,0 +1,112 @@
+// vmucctl: the command-line client of the vmuc.v1 gRPC API.
+// Exit codes: 0 ok, 2 bad arguments, 3 not found, 4 gateway unreachable, 1 anything else.
+#include <CLI/CLI.hpp>
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include <iostream>
+
+#include "gateway/ctl/ctl_format.h"
+#include "vmuc/v1/gateway.grpc.pb.h"
+
+namespace {
+
+int ExitCodeFor(const grpc::Status& status) {
+  std::cerr << "vmucctl: " << status.error_message() << " (" << status.error_code() << ")\n";
+  switch (status.error_code()) {
+    case grpc::StatusCode::INVALID_ARGUMENT: return 2;
+    case grpc::StatusCode::NOT_FOUND: return 3;
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return 4;
+    default: return 1;
+  }
+}
+
+std::string Json(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+void SetDeadline(grpc::ClientContext& context) {
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace vmuc;
+  CLI::App app{"vmucctl: query a vmuc gateway"};
+  app.require_subcommand(1);
+  std::string server = "127.0.0.1:50051";
+  bool json = false;
+  app.add_option("-s,--server", server, "gateway gRPC address")->capture_default_str();
+  app.add_flag("--json", json, "print JSON (one object per line) instead of tables");
+
+  auto* meters_cmd = app.add_subcommand("meters", "list the meters the gateway knows");
+  auto* read_cmd = app.add_subcommand("read", "latest register values of a meter");
+  std::string meter_id;
+  std::vector<std::string> obis;
+  read_cmd->add_option("meter", meter_id, "16-digit meter number")->required();
+  read_cmd->add_option("-o,--obis", obis, "OBIS code(s), e.g. 1.1.1.8.0.255 (default: all)");
+  auto* events_cmd = app.add_subcommand("events", "gateway events");
+  bool follow = false;
+  uint64_t after = 0;
+  events_cmd->add_flag("-f,--follow", follow, "keep printing new events");
+  events_cmd->add_option("--after", after, "start after this sequence number");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error) == 0 ? 0 : 2;
+  }
+
+  auto stub = v1::Gateway::NewStub(grpc::CreateChannel(server, grpc::InsecureChannelCredentials()));
+
+  if (*meters_cmd) {
+    std::vector<v1::Meter> all;
+    v1::ListMetersRequest request;
+    do {
+      grpc::ClientContext context;
+      SetDeadline(context);
+      v1::ListMetersResponse response;
+      const grpc::Status status = stub->ListMeters(&context, request, &response);
+      if (!status.ok()) return ExitCodeFor(status);
+      for (auto& meter : *response.mutable_meters()) all.push_back(std::move(meter));
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+    if (json) {
+      for (const auto& meter : all) std::cout << Json(meter) << "\n";
+    } else {
+      std::cout << gateway::MetersTable(all);
+    }
+    return 0;
+  }
+  if (*read_cmd) {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    v1::ReadRegistersRequest request;
+    request.set_meter_id(meter_id);
+    for (const auto& code : obis) request.add_obis(code);
+    v1::ReadRegistersResponse response;
+    const grpc::Status status = stub->ReadRegisters(&context, request, &response);
+    if (!status.ok()) return ExitCodeFor(status);
+    std::cout << (json ? Json(response) + "\n" : gateway::RegistersTable(response));
+    return 0;
+  }
+  // events
+  grpc::ClientContext context;
+  if (!follow) SetDeadline(context);
+  v1::StreamEventsRequest request;
+  request.set_after_sequence(after);
+  request.set_no_follow(!follow);
+  auto reader = stub->StreamEvents(&context, request);
+  v1::Event event;
+  while (reader->Read(&event)) {
+    std::cout << (json ? Json(event) : gateway::EventLine(event)) << std::endl;
+  }
+  const grpc::Status status = reader->Finish();
+  return status.ok() ? 0 : ExitCodeFor(status);
+}

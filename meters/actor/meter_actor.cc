@@ -1,0 +1,55 @@
+#include "meters/actor/meter_actor.h"
+
+#include <spdlog/spdlog.h>
+
+#include "meters/cosem/push_list.h"
+#include "meters/metrology/load_model.h"
+
+namespace vmuc::meters {
+
+MeterActor::MeterActor(MeterIdentity identity, TimePoint epoch,
+                       std::chrono::seconds push_interval, ActorContext& context)
+    : core_(identity, epoch),
+      epoch_(epoch),
+      push_interval_(push_interval),
+      // Spread the fleet's pushes over the interval instead of all at once. Whole seconds:
+      // the pushed date-time leaves hundredths unspecified, as this meter family does.
+      push_offset_(std::chrono::seconds(static_cast<int64_t>(
+          Mix64(identity.load_seed) % static_cast<uint64_t>(push_interval.count())))),
+      context_(context) {}
+
+TimePoint MeterActor::NextPushAfter(TimePoint t) const {
+  const TimePoint first = epoch_ + push_offset_;
+  if (t < first) return first;
+  const auto periods = (t - first) / push_interval_;  // whole intervals since the first
+  return first + (periods + 1) * push_interval_;
+}
+
+void MeterActor::Start() {
+  const TimePoint now = context_.Now();
+  if (now > core_.time()) core_.AdvanceTo(now);
+  const TimePoint next = NextPushAfter(now);
+  context_.ScheduleAt(next, [this, next] { PushAt(next); });
+}
+
+void MeterActor::PushAt(TimePoint capture) {
+  core_.AdvanceTo(capture);
+  Frame frame;
+  frame.source = core_.identity().node;
+  frame.destination = kCollectorNode;
+  frame.kind = PayloadKind::kDlmsApdu;
+  frame.payload = EncodePush(SnapshotOf(core_, ++invoke_id_));
+  frame.sent_at = context_.Now();
+  context_.Send(std::move(frame));
+  ++pushes_sent_;
+  const TimePoint next = NextPushAfter(capture);
+  context_.ScheduleAt(next, [this, next] { PushAt(next); });
+}
+
+void MeterActor::OnFrame(const Frame& frame) {
+  // The DLMS server engine that answers downlink requests lands with the DLMS issue.
+  spdlog::debug("meter {}: downlink of {} bytes ignored", core_.identity().MeterId(),
+                frame.payload.size());
+}
+
+}  // namespace vmuc::meters

@@ -1,0 +1,50 @@
+// MeterActor: one virtual meter living on a shard (design.md, "Actors and time").
+//
+// Wraps the pure MeterCore with behaviour in time: it pushes a DLMS data-notification with
+// its registers every push interval, at instants fixed by its identity (epoch + a seeded
+// offset + k * interval), so that every run, and every restart, captures the same
+// instants. All calls on the shard thread.
+#ifndef VMUC_METERS_ACTOR_METER_ACTOR_H_
+#define VMUC_METERS_ACTOR_METER_ACTOR_H_
+
+#include <chrono>
+#include <cstdint>
+
+#include "common/actor_context.h"
+#include "meters/meter_core.h"
+
+namespace vmuc::meters {
+
+class MeterActor {
+ public:
+  MeterActor(MeterIdentity identity, TimePoint epoch, std::chrono::seconds push_interval,
+             ActorContext& context);
+  MeterActor(const MeterActor&) = delete;
+  MeterActor& operator=(const MeterActor&) = delete;
+
+  // Catches up to the context's present (replaying from the epoch) and starts pushing.
+  void Start();
+  // A downlink frame addressed to this meter.
+  void OnFrame(const Frame& frame);
+
+  const MeterCore& core() const { return core_; }
+  uint64_t pushes_sent() const { return pushes_sent_; }
+
+  // The first push instant strictly after `t`.
+  TimePoint NextPushAfter(TimePoint t) const;
+
+ private:
+  void PushAt(TimePoint capture);
+
+  MeterCore core_;
+  const TimePoint epoch_;
+  const std::chrono::milliseconds push_interval_;
+  const std::chrono::seconds push_offset_;
+  ActorContext& context_;
+  uint32_t invoke_id_ = 0;
+  uint64_t pushes_sent_ = 0;
+};
+
+}  // namespace vmuc::meters
+
+#endif  // VMUC_METERS_ACTOR_METER_ACTOR_H_

@@ -1,0 +1,81 @@
+// The command-line faces as a user meets them: exit codes and one-line errors.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "common/net.h"
+#include "gmock/gmock.h"
+#include "tests/integration/test_process.h"
+
+namespace vmuc {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+CommandResult RunCommand(const std::string& command) {
+  std::string output;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+const std::string kBin = VMUC_BIN_DIR;
+
+TEST(CliTest, CheckConfigAcceptsTheShippedConfig) {
+  const CommandResult run = RunCommand(kBin + "/vmuc check-config " VMUC_SOURCE_DIR "/config/vmuc.toml");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr(": ok (100 meters"));
+}
+
+TEST(CliTest, BadConfigGetsOneLineNamingFileLineAndKeyAndExitCode2) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/bad.toml";
+  std::ofstream(path) << "[gateway]\nname = \"gw\"\n\n[fleet]\nmeters = -3\n";
+  for (const std::string& command :
+       {kBin + "/vmuc check-config " + path, kBin + "/vmuc --config " + path,
+        kBin + "/vmuc-meterd --config " + path, kBin + "/vmuc-gateway --config " + path,
+        kBin + "/vmuc-mesh --config " + path}) {
+    const CommandResult run = RunCommand(command);
+    EXPECT_EQ(run.exit_code, 2) << command << "\n" << run.output;
+    EXPECT_EQ(run.output, path + ":5:10: fleet.meters: must be between 1 and 10000000, got -3\n")
+        << command;
+  }
+}
+
+TEST(CliTest, UnknownKeyIsAnError) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/typo.toml";
+  std::ofstream(path) << "[mqtt]\nbrokr = \"tcp://127.0.0.1:1883\"\n";
+  const CommandResult run = RunCommand(kBin + "/vmuc check-config " + path);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr(path + ":2:1: mqtt.brokr: unknown key"));
+}
+
+TEST(CliTest, MissingConfigFileExits2) {
+  const CommandResult run = RunCommand(kBin + "/vmuc check-config /nonexistent.toml");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("/nonexistent.toml: no such config file"));
+}
+
+TEST(CliTest, VmucctlBadArgumentsExit2AndUnreachableGatewayExits4) {
+  EXPECT_EQ(RunCommand(kBin + "/vmucctl frobnicate").exit_code, 2);
+  EXPECT_EQ(RunCommand(kBin + "/vmucctl read").exit_code, 2);  // METER missing
+  auto port = PickFreeLoopbackPort();  // nothing listens there
+  ASSERT_TRUE(port.ok());
+  const CommandResult run = RunCommand(kBin + "/vmucctl --server 127.0.0.1:" + std::to_string(*port) + " meters");
+  EXPECT_EQ(run.exit_code, 4) << run.output;
+}
+
+}  // namespace
+}  // namespace vmuc

@@ -1,0 +1,123 @@
+// Helpers for black-box tests that start real programs on loopback: a child process
+// handle that never outlives the test, temp dirs and waiting with deadlines.
+#ifndef VMUC_TESTS_INTEGRATION_TEST_PROCESS_H_
+#define VMUC_TESTS_INTEGRATION_TEST_PROCESS_H_
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace vmuc::testing {
+
+// A started program; SIGKILLed and reaped by the destructor if still running.
+class TestProcess {
+ public:
+  // stdout and stderr go to `log_path` (appended), so a failing test can print them.
+  static std::optional<TestProcess> Start(const std::vector<std::string>& argv,
+                                          const std::string& log_path) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    pid_t pid = 0;
+    const int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) return std::nullopt;
+    return TestProcess(pid);
+  }
+
+  TestProcess(TestProcess&& other) noexcept : pid_(std::exchange(other.pid_, -1)) {}
+  TestProcess& operator=(TestProcess&&) = delete;
+  ~TestProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  pid_t pid() const { return pid_; }
+  void Signal(int signal_number) const { ::kill(pid_, signal_number); }
+
+  // The exit status (as waitpid reports it) if the process ends within `timeout`.
+  std::optional<int> WaitFor(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return status;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return std::nullopt;
+  }
+
+ private:
+  explicit TestProcess(pid_t pid) : pid_(pid) {}
+  pid_t pid_;
+};
+
+inline bool ProcessExists(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
+
+// Polls `condition` every 20 ms until it holds or `timeout` passes.
+inline bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
+}
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+inline std::optional<pid_t> ReadPidFile(const std::string& path) {
+  const std::string text = ReadFile(path);
+  if (text.empty()) return std::nullopt;
+  return static_cast<pid_t>(std::atol(text.c_str()));
+}
+
+// A fresh directory under /tmp (short: Unix socket paths hold 107 bytes), removed at exit.
+class TempDir {
+ public:
+  TempDir() {
+    char pattern[] = "/tmp/vmuc-test-XXXXXX";
+    path_ = ::mkdtemp(pattern);
+  }
+  ~TempDir() {
+    if (std::getenv("VMUC_KEEP_TEST_DIRS") == nullptr) {
+      std::system(("rm -rf '" + path_ + "'").c_str());
+    }
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace vmuc::testing
+
+#endif  // VMUC_TESTS_INTEGRATION_TEST_PROCESS_H_

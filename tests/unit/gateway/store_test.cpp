@@ -1,0 +1,144 @@
+#include "gateway/store/store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "tests/integration/test_process.h"
+
+namespace vmuc::gateway {
+namespace {
+
+using namespace std::chrono_literals;
+
+const TimePoint kT0 = TimePoint(std::chrono::seconds(1'767'225'600));
+
+ReadingBatch Batch(const std::string& meter, TimePoint at, int64_t a_plus) {
+  return ReadingBatch{meter, 7, at + 1s, {{"1.1.1.8.0.255", a_plus, 0, 30, at}}};
+}
+
+auto NoEvents = [](const ReadingBatch&, const Store::Stored&) { return std::vector<std::string>(); };
+
+class StoreTest : public ::testing::Test {
+ protected:
+  std::string Path() const { return dir_.path() + "/vmuc.db"; }
+  vmuc::testing::TempDir dir_;
+};
+
+TEST_F(StoreTest, StoresAndReadsBackTheLatestValues) {
+  auto store = Store::Open(Path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->StoreBatches({Batch("5700000000000001", kT0, 100)}, NoEvents).ok());
+  ASSERT_TRUE((*store)->StoreBatches({Batch("5700000000000001", kT0 + 15min, 130)}, NoEvents).ok());
+  auto latest = (*store)->LatestRegisters("5700000000000001", {});
+  ASSERT_TRUE(latest.ok());
+  ASSERT_EQ(latest->size(), 1u);
+  EXPECT_EQ((*latest)[0].value, 130);
+  EXPECT_EQ((*latest)[0].captured_at, kT0 + 15min);
+  auto meter = (*store)->GetMeter("5700000000000001");
+  ASSERT_TRUE(meter.ok() && meter->has_value());
+  EXPECT_EQ((*meter)->frames_received, 2u);
+  EXPECT_EQ((*meter)->first_seen, kT0 + 1s);
+  EXPECT_EQ((*meter)->last_seen, kT0 + 15min + 1s);
+}
+
+TEST_F(StoreTest, DuplicatesAreNotNewAndDiscoveryHappensOnce) {
+  auto store = *Store::Open(Path());
+  std::vector<Store::Stored> outcomes;
+  auto record = [&](const ReadingBatch&, const Store::Stored& stored) {
+    outcomes.push_back(stored);
+    return std::vector<std::string>{"event"};
+  };
+  auto first = store->StoreBatches({Batch("5700000000000001", kT0, 100)}, record);
+  auto again = store->StoreBatches({Batch("5700000000000001", kT0, 100)}, record);
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_TRUE(outcomes[0].meter_discovered);
+  EXPECT_EQ(outcomes[0].new_registers.size(), 1u);
+  EXPECT_FALSE(outcomes[1].meter_discovered);
+  EXPECT_TRUE(outcomes[1].new_registers.empty());
+  EXPECT_EQ(*first, std::vector<uint64_t>{1});
+  EXPECT_EQ(*again, std::vector<uint64_t>{2});
+}
+
+TEST_F(StoreTest, EventsArePagedInSequenceAndSurviveReopening) {
+  {
+    auto store = *Store::Open(Path());
+    for (int i = 0; i < 10; ++i) {
+      auto events = [i](const ReadingBatch&, const Store::Stored&) {
+        return std::vector<std::string>{"e" + std::to_string(i)};
+      };
+      ASSERT_TRUE(store->StoreBatches({Batch("5700000000000001", kT0 + i * 1min, i)}, events).ok());
+    }
+  }
+  auto store = *Store::Open(Path());  // a restarted gateway
+  EXPECT_EQ(*store->LastEventSequence(), 10u);
+  auto page = store->EventsAfter(3, 4);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 4u);
+  EXPECT_EQ((*page)[0].sequence, 4u);
+  EXPECT_EQ((*page)[0].event_bytes, "e3");
+  EXPECT_EQ((*page)[3].sequence, 7u);
+}
+
+TEST_F(StoreTest, ListsMetersInPages) {
+  auto store = *Store::Open(Path());
+  std::vector<ReadingBatch> batches;
+  for (int i = 5; i >= 1; --i) batches.push_back(Batch("570000000000000" + std::to_string(i), kT0, i));
+  ASSERT_TRUE(store->StoreBatches(batches, NoEvents).ok());
+  auto first = *store->ListMeters("", 2);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].meter_id, "5700000000000001");
+  auto second = *store->ListMeters(first.back().meter_id, 10);
+  ASSERT_EQ(second.size(), 3u);
+  EXPECT_EQ(second.back().meter_id, "5700000000000005");
+}
+
+TEST_F(StoreTest, UsesWalAndRefusesANewerSchema) {
+  {
+    auto store = *Store::Open(Path());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
+  sqlite3_finalize(stmt);
+  sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  auto store = Store::Open(Path());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(StoreTest, AFailedBatchLeavesNothingBehind) {
+  auto store = *Store::Open(Path());
+  // A trigger makes the second batch's event insert fail half way through the transaction.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TRIGGER boom BEFORE INSERT ON events WHEN CAST(NEW.event AS TEXT) = 'boom' "
+                         "BEGIN SELECT RAISE(ABORT, 'boom'); END;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto events = [](const ReadingBatch& batch, const Store::Stored&) {
+    return std::vector<std::string>{batch.meter_id == "5700000000000002" ? "boom" : "fine"};
+  };
+  auto result = store->StoreBatches(
+      {Batch("5700000000000001", kT0, 1), Batch("5700000000000002", kT0, 2)}, events);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(std::string(result.status().message()).find("boom"), std::string::npos);
+  EXPECT_TRUE(store->ListMeters("", 10)->empty());
+  EXPECT_TRUE(store->LatestRegisters("5700000000000001", {})->empty());
+  EXPECT_EQ(*store->LastEventSequence(), 0u);
+  // And the store still works afterwards.
+  EXPECT_TRUE(store->StoreBatches({Batch("5700000000000001", kT0, 1)}, NoEvents).ok());
+}
+
+TEST_F(StoreTest, OpeningADirectoryFailsWithThePath) {
+  auto store = Store::Open(dir_.path());
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(std::string(store.status().message()).find(dir_.path()), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vmuc::gateway

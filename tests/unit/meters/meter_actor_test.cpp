@@ -1,0 +1,104 @@
+#include "meters/actor/meter_actor.h"
+
+#include <gtest/gtest.h>
+
+#include "meters/cosem/push_list.h"
+#include "meters/fleet.h"
+
+namespace vmuc::meters {
+namespace {
+
+using namespace std::chrono_literals;
+
+const TimePoint kEpoch = TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 1 / 1));
+
+// A meter on a simulated shard: its pushes decoded as the gateway would.
+struct SimulatedMeter {
+  SimulatedMeter(TimePoint start, MeterIdentity identity)
+      : scheduler(start),
+        context(scheduler, [this](Frame frame) { frames.push_back(std::move(frame)); }),
+        actor(identity, kEpoch, 15min, context) {}
+
+  std::vector<PushSnapshot> Pushes() const {
+    std::vector<PushSnapshot> pushes;
+    for (const Frame& frame : frames) {
+      auto push = DecodePush(frame.payload);
+      EXPECT_TRUE(push.ok()) << push.status();
+      if (push.ok()) pushes.push_back(*push);
+    }
+    return pushes;
+  }
+
+  SimulatedScheduler scheduler;
+  SchedulerActorContext context;
+  std::vector<Frame> frames;
+  MeterActor actor;
+};
+
+MeterIdentity Identity() {
+  FleetSection fleet;
+  return FleetMeter(fleet, 0);
+}
+
+TEST(MeterActorTest, PushesEveryIntervalAtFixedInstantsWithTheCoresValues) {
+  SimulatedMeter meter(kEpoch, Identity());
+  meter.actor.Start();
+  meter.scheduler.RunUntil(kEpoch + 24h);  // a day in simulated time, in milliseconds
+  const auto pushes = meter.Pushes();
+  ASSERT_EQ(pushes.size(), 96u);  // 24 h / 15 min
+  for (size_t i = 0; i < pushes.size(); ++i) {
+    EXPECT_EQ(meter.frames[i].source, 1u);
+    EXPECT_EQ(meter.frames[i].destination, kCollectorNode);
+    EXPECT_EQ(pushes[i].meter_id, "5700000000000001");
+    if (i > 0) {
+      EXPECT_EQ(pushes[i].captured_at - pushes[i - 1].captured_at, 15min);
+    }
+    MeterCore reference(Identity(), kEpoch);
+    reference.AdvanceTo(pushes[i].captured_at);
+    ASSERT_FALSE(pushes[i].registers.empty());
+    EXPECT_EQ(pushes[i].registers[0].obis.ToString(), "1.1.1.8.0.255");
+    EXPECT_EQ(pushes[i].registers[0].value, static_cast<int64_t>(reference.active_import_wh()));
+  }
+}
+
+TEST(MeterActorTest, ARestartedMeterReplaysToTheSamePushes) {
+  // Uninterrupted for two days, versus a meter "killed" and started afresh at noon of day
+  // two: from then on both send identical frames.
+  SimulatedMeter uninterrupted(kEpoch, Identity());
+  uninterrupted.actor.Start();
+  uninterrupted.scheduler.RunUntil(kEpoch + 48h);
+
+  const TimePoint restart = kEpoch + 36h + 7min;
+  SimulatedMeter restarted(restart, Identity());
+  restarted.actor.Start();
+  restarted.scheduler.RunUntil(kEpoch + 48h);
+
+  std::vector<std::vector<uint8_t>> tail;
+  for (const Frame& frame : uninterrupted.frames) {
+    auto push = DecodePush(frame.payload);
+    if (push.ok() && push->captured_at > restart) tail.push_back(frame.payload);
+  }
+  ASSERT_EQ(restarted.frames.size(), tail.size());
+  const auto a = uninterrupted.Pushes();
+  const auto b = restarted.Pushes();
+  for (size_t i = 0; i < b.size(); ++i) {
+    const auto& expected = a[a.size() - b.size() + i];
+    EXPECT_EQ(b[i].captured_at, expected.captured_at);
+    ASSERT_EQ(b[i].registers.size(), expected.registers.size());
+    for (size_t r = 0; r < b[i].registers.size(); ++r) {
+      EXPECT_EQ(b[i].registers[r].value, expected.registers[r].value);
+    }
+  }
+}
+
+TEST(MeterActorTest, NextPushAfterIsStrictlyLater) {
+  SimulatedMeter meter(kEpoch, Identity());
+  const TimePoint first = meter.actor.NextPushAfter(kEpoch - 1h);
+  EXPECT_GE(first, kEpoch);
+  EXPECT_LT(first, kEpoch + 15min);
+  EXPECT_EQ(meter.actor.NextPushAfter(first), first + 15min);
+  EXPECT_EQ(meter.actor.NextPushAfter(first + 1ms), first + 15min);
+}
+
+}  // namespace
+}  // namespace vmuc::meters
