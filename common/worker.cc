@@ -1,8 +1,5 @@
 #include "common/worker.h"
 
-#include <sys/prctl.h>
-#include <unistd.h>
-
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -43,12 +40,5 @@ void OnTerminationSignal(asio::io_context& io, std::function<void(int)> on_signa
   });
 }
 
-bool TieLifetimeToSupervisor() {
-  const char* value = std::getenv("VMUC_SUPERVISOR_PID");
-  if (value == nullptr) return true;
-  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-  // The supervisor may have died between our fork and the prctl: check after arming.
-  return ::getppid() == static_cast<pid_t>(std::atoll(value));
-}
 
 }  // namespace vmuc

@@ -40,11 +40,6 @@ std::unique_ptr<Clock> MakeClock(const Config& config, std::optional<int64_t> an
 // Calls `on_signal` on the loop when SIGTERM or SIGINT arrives (once).
 void OnTerminationSignal(asio::io_context& io, std::function<void(int)> on_signal);
 
-// When started by the supervisor (VMUC_SUPERVISOR_PID in the environment), exits as soon
-// as the supervisor dies, even by SIGKILL, so no worker outlives it (prctl
-// PR_SET_PDEATHSIG). Returns false if the supervisor is already gone.
-bool TieLifetimeToSupervisor();
-
 }  // namespace vmuc
 
 #endif  // VMUC_COMMON_WORKER_H_

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "common/event_loop.h"
+#include "common/die_with_parent.h"
 #include "common/logging.h"
 #include "common/strings.h"
 #include "common/worker.h"
@@ -25,7 +26,8 @@ int main(int argc, char** argv) {
   WorkerFlags flags;
   AddWorkerFlags(app, &flags);
   CLI11_PARSE(app, argc, argv);
-  if (!TieLifetimeToSupervisor()) return kExitFailure;
+  // No worker outlives a SIGKILLed supervisor (common/die_with_parent.h).
+  if (auto supervisor = SupervisorPidFromEnvironment()) DieWithParent(*supervisor);
   auto config = LoadWorkerConfig(flags);
   if (!config) return kExitBadConfig;
   if (auto status = InitLogging("vmuc-gateway", config->logging.level); !status.ok()) {

@@ -7,6 +7,7 @@
 
 #include "common/actor_context.h"
 #include "common/event_loop.h"
+#include "common/die_with_parent.h"
 #include "common/logging.h"
 #include "common/worker.h"
 #include "meters/actor/meter_actor.h"
@@ -19,7 +20,8 @@ int main(int argc, char** argv) {
   WorkerFlags flags;
   AddWorkerFlags(app, &flags);
   CLI11_PARSE(app, argc, argv);
-  if (!TieLifetimeToSupervisor()) return kExitFailure;
+  // No worker outlives a SIGKILLed supervisor (common/die_with_parent.h).
+  if (auto supervisor = SupervisorPidFromEnvironment()) DieWithParent(*supervisor);
   auto config = LoadWorkerConfig(flags);
   if (!config) return kExitBadConfig;
   if (auto status = InitLogging("vmuc-meterd", config->logging.level); !status.ok()) {

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "common/die_with_parent.h"
 #include "common/logging.h"
 #include "common/worker.h"
 #include "radio_mesh/passthrough_relay.h"
@@ -15,7 +16,8 @@ int main(int argc, char** argv) {
   WorkerFlags flags;
   AddWorkerFlags(app, &flags);
   CLI11_PARSE(app, argc, argv);
-  if (!TieLifetimeToSupervisor()) return kExitFailure;
+  // No worker outlives a SIGKILLed supervisor (common/die_with_parent.h).
+  if (auto supervisor = SupervisorPidFromEnvironment()) DieWithParent(*supervisor);
   auto config = LoadWorkerConfig(flags);
   if (!config) return kExitBadConfig;
   if (auto status = InitLogging("vmuc-mesh", config->logging.level); !status.ok()) {
