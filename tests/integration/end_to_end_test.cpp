@@ -221,6 +221,17 @@ TEST_F(EndToEndTest, ReadingsMatchTheCoreOverMqttAndGrpcAndSurviveAMeterHostKill
   ASSERT_TRUE(status.has_value()) << "vmuc did not stop within 30 s";
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "status " << *status;
   for (pid_t pid : children) EXPECT_FALSE(testing::ProcessExists(pid)) << "pid " << pid << " left";
+  // Each worker stopped cleanly: exit code 0, which under the asan preset also means no
+  // leak report; and no sanitizer finding anywhere in the run's output.
+  const std::string log = testing::ReadFile(temp_.path() + "/vmuc.log");
+  for (size_t i = 0; i < children.size(); ++i) {
+    EXPECT_NE(log.find("(pid " + std::to_string(children[i]) + ") exited with code 0"),
+              std::string::npos)
+        << "child " << children[i] << " did not exit cleanly";
+  }
+  for (const char* finding : {"AddressSanitizer", "LeakSanitizer", "runtime error:"}) {
+    EXPECT_EQ(log.find(finding), std::string::npos) << finding;
+  }
 }
 
 }  // namespace
