@@ -12,23 +12,11 @@
 namespace vmuc {
 namespace {
 
+using testing::CommandResult;
+using testing::RunCommand;
+
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
-
-struct CommandResult {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
-
-CommandResult RunCommand(const std::string& command) {
-  std::string output;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
 
 const std::string kBin = VMUC_BIN_DIR;
 

@@ -48,23 +48,25 @@ TEST(DefaultRunTest, ThePrintedMosquittoSubLineSeesReadingsWithinAMinute) {
 
   // Run the printed line as a user would, limited to three messages (the retained gateway
   // status comes first) and 60 s.
-  const std::string command = line.str() + " -C 3 -W 60 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string received;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) received.append(buffer, n);
-  const int status = ::pclose(pipe);
-  EXPECT_EQ(WEXITSTATUS(status), 0) << received;
+  const std::string command = line.str() + " -C 3 -W 60";
+  const testing::CommandResult sub = testing::RunCommand(command);
+  const std::string& received = sub.output;
+  EXPECT_EQ(sub.exit_code, 0) << received;
   EXPECT_TRUE(std::regex_search(
       received, std::regex(R"(vmuc/gw1/57\d{14}/readings \{"gateway":"gw1","meter":"57\d{14}")")))
       << received;
 
+  std::vector<pid_t> children;
+  for (const char* name : {"mosquitto", "vmuc-mesh", "vmuc-gateway", "vmuc-meterd"}) {
+    auto pid = testing::ReadPidFile(dir.path() + "/var/run/" + name + ".pid");
+    ASSERT_TRUE(pid.has_value()) << name;
+    children.push_back(*pid);
+  }
   vmuc->Signal(SIGINT);  // Ctrl-C, as the README says
   const auto exit_status = vmuc->WaitFor(30s);
   ASSERT_TRUE(exit_status.has_value());
   EXPECT_TRUE(WIFEXITED(*exit_status) && WEXITSTATUS(*exit_status) == 0);
+  for (pid_t pid : children) EXPECT_FALSE(testing::ProcessExists(pid)) << "pid " << pid << " left";
 }
 
 }  // namespace

@@ -21,6 +21,9 @@
 namespace vmuc {
 namespace {
 
+using testing::CommandResult;
+using testing::RunCommand;
+
 using namespace std::chrono_literals;
 using testing::TestProcess;
 
@@ -94,13 +97,16 @@ class EndToEndTest : public ::testing::Test {
     subscriber_->start_consuming();
     subscriber_->subscribe("vmuc/it/+/readings", 1);
 
+  }
+
+  void StartSupervisor() {
     vmuc_.emplace(*TestProcess::Start({VMUC_BIN_DIR "/vmuc", "--config", config_path_},
-                                      dir + "/vmuc.log"));
+                                      temp_.path() + "/vmuc.log"));
   }
 
   void TearDown() override {
     if (HasFailure()) {
-      std::cerr << "---- vmuc log ----\n" << testing::ReadFile(temp_.path() + "/vmuc.log");
+      std::cerr << "---- log ----\n" << testing::ReadFile(temp_.path() + "/vmuc.log");
     }
     if (subscriber_ && subscriber_->is_connected()) subscriber_->disconnect();
   }
@@ -149,6 +155,7 @@ class EndToEndTest : public ::testing::Test {
 };
 
 TEST_F(EndToEndTest, ReadingsMatchTheCoreOverMqttAndGrpcAndSurviveAMeterHostKill) {
+  StartSupervisor();
   // 1. MQTT: readings of every meter, each equal to the core's value at its instant.
   std::vector<Reading> readings = ReceiveAndCheck(3 * kMeters, 60s);
   ASSERT_GE(readings.size(), 3 * kMeters) << "too few readings on MQTT";
@@ -181,6 +188,30 @@ TEST_F(EndToEndTest, ReadingsMatchTheCoreOverMqttAndGrpcAndSurviveAMeterHostKill
                                    std::chrono::nanoseconds(reg.captured_at().nanos()));
     EXPECT_EQ(reg.value(), ExpectedActiveImportWh(meter.meter_id(), at)) << meter.meter_id();
     EXPECT_GT(reg.value(), 0);
+  }
+
+  // 2b. vmucctl, as a user runs it, against the live gateway.
+  {
+    const std::string ctl = std::string(VMUC_BIN_DIR "/vmucctl --server ") + grpc_address_;
+    const auto meters_run = RunCommand(ctl + " meters");
+    EXPECT_EQ(meters_run.exit_code, 0) << meters_run.output;
+    EXPECT_EQ(std::count(meters_run.output.begin(), meters_run.output.end(), '\n'), kMeters + 1)
+        << meters_run.output;  // header + one line per meter
+    const std::string first = listed.meters(0).meter_id();
+    const auto read_run = RunCommand(ctl + " read " + first + " -o 1.1.1.8.0.255");
+    EXPECT_EQ(read_run.exit_code, 0) << read_run.output;
+    std::smatch row;
+    ASSERT_TRUE(std::regex_search(read_run.output, row,
+                                  std::regex(R"(1\.1\.1\.8\.0\.255\s+(\d+)\s+Wh\s+(\S+))")))
+        << read_run.output;
+    EXPECT_EQ(std::stoll(row[1].str()), ExpectedActiveImportWh(first, *ParseRfc3339(row[2].str())));
+    // --follow keeps printing new events: more lines than the backlog had when it began.
+    const auto backlog = RunCommand(ctl + " events");
+    const auto followed = RunCommand("timeout 3 " + ctl + " events --follow");
+    EXPECT_EQ(followed.exit_code, 124) << "events --follow ended by itself: " << followed.output;
+    EXPECT_GT(std::count(followed.output.begin(), followed.output.end(), '\n'),
+              std::count(backlog.output.begin(), backlog.output.end(), '\n'));
+    EXPECT_NE(followed.output.find("  readings  1.1.1.8.0.255="), std::string::npos);
   }
 
   // 3. SIGKILL the meter host; the supervisor restarts it and data flows again, still
@@ -231,6 +262,26 @@ TEST_F(EndToEndTest, ReadingsMatchTheCoreOverMqttAndGrpcAndSurviveAMeterHostKill
   }
   for (const char* finding : {"AddressSanitizer", "LeakSanitizer", "runtime error:"}) {
     EXPECT_EQ(log.find(finding), std::string::npos) << finding;
+  }
+}
+
+// Each worker also runs alone with --config (no supervisor): started by hand in any
+// order, they find each other through the mesh socket and the same readings flow.
+TEST_F(EndToEndTest, WorkersRunAloneWithTheirConfig) {
+  const std::string log = temp_.path() + "/vmuc.log";
+  const std::string bin = VMUC_BIN_DIR;
+  // Meter host and gateway first: they wait for the mesh and attach when it comes.
+  auto meterd = TestProcess::Start({bin + "/vmuc-meterd", "--config", config_path_}, log);
+  auto gateway = TestProcess::Start({bin + "/vmuc-gateway", "--config", config_path_}, log);
+  auto mesh = TestProcess::Start({bin + "/vmuc-mesh", "--config", config_path_}, log);
+  ASSERT_TRUE(meterd && gateway && mesh);
+  const std::vector<Reading> readings = ReceiveAndCheck(2 * kMeters, 60s);
+  EXPECT_GE(readings.size(), 2 * kMeters) << testing::ReadFile(log);
+  for (TestProcess* process : {&*meterd, &*gateway, &*mesh}) {
+    process->Signal(SIGTERM);
+    const auto status = process->WaitFor(30s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "status " << *status;
   }
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -98,6 +99,24 @@ inline std::optional<pid_t> ReadPidFile(const std::string& path) {
   const std::string text = ReadFile(path);
   if (text.empty()) return std::nullopt;
   return static_cast<pid_t>(std::atol(text.c_str()));
+}
+
+// Runs a shell command; returns its exit code (-1 if it did not exit) and its stdout and
+// stderr together.
+struct CommandResult {
+  int exit_code;
+  std::string output;
+};
+
+inline CommandResult RunCommand(const std::string& command) {
+  std::string output;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
 // A fresh directory under /tmp (short: Unix socket paths hold 107 bytes), removed at exit.
