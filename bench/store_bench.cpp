@@ -26,9 +26,10 @@ void BM_StoreBatches(benchmark::State& state) {
     std::vector<ReadingBatch> batches;
     for (int m = 0; m < batch_size; ++m) {
       const TimePoint at = t0 + std::chrono::minutes(15 * round);
-      ReadingBatch batch{absl::StrFormat("%016d", 5700000000000001 + m), static_cast<uint32_t>(m + 1),
-                         at, {}};
-      for (const char* obis : {"1.1.1.8.0.255", "1.1.21.8.0.255", "1.1.41.8.0.255", "1.1.61.8.0.255"}) {
+      ReadingBatch batch{
+          absl::StrFormat("%016d", 5700000000000001 + m), static_cast<uint32_t>(m + 1), at, {}};
+      for (const char* obis :
+           {"1.1.1.8.0.255", "1.1.21.8.0.255", "1.1.41.8.0.255", "1.1.61.8.0.255"}) {
         batch.registers.push_back({obis, round * 100 + m, 0, 30, at});
       }
       batches.push_back(std::move(batch));

@@ -5,9 +5,11 @@
 #ifndef VMUC_COMMON_ASIO_H_
 #define VMUC_COMMON_ASIO_H_
 
+// <utility> must come first, whatever include sorting says.
+// clang-format off
 #include <utility>
-
 #include <boost/asio.hpp>
+// clang-format on
 
 namespace vmuc {
 namespace asio = boost::asio;

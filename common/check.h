@@ -7,13 +7,13 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define VMUC_CHECK(condition, message)                                              \
-  do {                                                                              \
-    if (!(condition)) {                                                             \
-      std::fprintf(stderr, "%s:%d: check failed: %s: %s\n", __FILE__, __LINE__,    \
-                   #condition, message);                                            \
-      std::abort();                                                                 \
-    }                                                                               \
+#define VMUC_CHECK(condition, message)                                                      \
+  do {                                                                                      \
+    if (!(condition)) {                                                                     \
+      std::fprintf(stderr, "%s:%d: check failed: %s: %s\n", __FILE__, __LINE__, #condition, \
+                   message);                                                                \
+      std::abort();                                                                         \
+    }                                                                                       \
   } while (false)
 
 #endif  // VMUC_COMMON_CHECK_H_

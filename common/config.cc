@@ -1,15 +1,16 @@
 #include "common/config.h"
 
+#include <toml++/toml.h>
+
 #include <filesystem>
 #include <initializer_list>
 #include <limits>
 #include <set>
-#include <toml++/toml.h>
 
-#include "common/strings.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status.h"
+#include "common/strings.h"
 
 namespace vmuc {
 namespace {
@@ -50,7 +51,8 @@ class SectionReader {
     }
   }
 
-  void OneOf(std::string_view key, std::string* out, std::initializer_list<std::string_view> allowed) {
+  void OneOf(std::string_view key, std::string* out,
+             std::initializer_list<std::string_view> allowed) {
     std::string value = *out;
     String(key, &value);
     if (!status_->ok()) return;
@@ -61,7 +63,10 @@ class SectionReader {
       }
     }
     Fail(Find(key)->source(), Name(key),
-         absl::StrCat("'", value, "' is not one of ", absl::StrJoin(allowed.begin(), allowed.end(), ", ", [](std::string* joined, std::string_view v) { joined->append(v); })));
+         absl::StrCat(
+             "'", value, "' is not one of ",
+             absl::StrJoin(allowed.begin(), allowed.end(), ", ",
+                           [](std::string* joined, std::string_view v) { joined->append(v); })));
   }
 
   template <typename T>
@@ -102,15 +107,15 @@ class SectionReader {
                                           std::chrono::day(dt.date.day)};
     *out = TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(dt.time.hour) +
            std::chrono::minutes(dt.time.minute) + std::chrono::seconds(dt.time.second) +
-           std::chrono::nanoseconds(dt.time.nanosecond) -
-           std::chrono::minutes(dt.offset->minutes);
+           std::chrono::nanoseconds(dt.time.nanosecond) - std::chrono::minutes(dt.offset->minutes);
   }
 
   std::string Name(std::string_view key) const { return absl::StrCat(section_, ".", AsAbsl(key)); }
 
   void Fail(const toml::source_region& where, std::string_view key, std::string_view what) {
     if (status_->ok()) {
-      *status_ = absl::InvalidArgumentError(absl::StrCat(Where(file_, where), ": ", AsAbsl(key), ": ", AsAbsl(what)));
+      *status_ = absl::InvalidArgumentError(
+          absl::StrCat(Where(file_, where), ": ", AsAbsl(key), ": ", AsAbsl(what)));
     }
   }
 
@@ -202,15 +207,16 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
         "supervisor.restart_backoff_initial_ms"));
   }
   if (config.fleet.first_serial + config.fleet.meters > 9'999'999'999'999'999ULL) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Where(file, root.get("fleet")->source()),
-        ": fleet.first_serial: the fleet's meter numbers must fit in 16 digits"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(file, root.get("fleet")->source()),
+                     ": fleet.first_serial: the fleet's meter numbers must fit in 16 digits"));
   }
-  if (config.gateway.name.empty() || config.gateway.name.find_first_of("/+#") != std::string::npos) {
+  if (config.gateway.name.empty() ||
+      config.gateway.name.find_first_of("/+#") != std::string::npos) {
     const toml::node* node = root.get("gateway");
-    return absl::InvalidArgumentError(absl::StrCat(
-        node ? Where(file, node->source()) : file,
-        ": gateway.name: must be non-empty and free of the MQTT characters / + #"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(node ? Where(file, node->source()) : file,
+                     ": gateway.name: must be non-empty and free of the MQTT characters / + #"));
   }
   config.gateway.data_dir = std::filesystem::absolute(config.gateway.data_dir).lexically_normal();
   if (config.gateway.data_dir.size() > 1 && config.gateway.data_dir.back() == '/') {
@@ -226,8 +232,8 @@ absl::StatusOr<Config> LoadConfigString(std::string_view toml_text, std::string_
     const toml::table root = toml::parse(toml_text, source_name);
     return FromTable(root, std::string(source_name));
   } catch (const toml::parse_error& error) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Where(std::string(source_name), error.source()), ": ", AsAbsl(error.description())));
+    return absl::InvalidArgumentError(absl::StrCat(Where(std::string(source_name), error.source()),
+                                                   ": ", AsAbsl(error.description())));
   }
 }
 

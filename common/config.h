@@ -18,15 +18,15 @@
 namespace vmuc {
 
 struct GatewaySection {
-  std::string name = "gw1";                   // MQTT topics: <prefix>/<name>/...
+  std::string name = "gw1";  // MQTT topics: <prefix>/<name>/...
   std::string grpc_listen = "127.0.0.1:50051";
-  std::string data_dir = "./var";             // made absolute against the working dir
+  std::string data_dir = "./var";  // made absolute against the working dir
 };
 
 struct MqttSection {
-  std::string broker;                 // "tcp://host:port"; empty: a child mosquitto
+  std::string broker;  // "tcp://host:port"; empty: a child mosquitto
   std::string topic_prefix = "vmuc";
-  std::string client_id;              // empty: "vmuc-<gateway.name>"
+  std::string client_id;  // empty: "vmuc-<gateway.name>"
   std::string mosquitto = "mosquitto";
 };
 

@@ -5,16 +5,17 @@
 
 #include <string>
 
-#include "common/strings.h"
 #include "absl/strings/str_cat.h"
+#include "common/strings.h"
 
 namespace vmuc {
 
 absl::Status InitLogging(std::string_view program, std::string_view level) {
   const auto parsed = spdlog::level::from_str(std::string(level));
   if (parsed == spdlog::level::off && level != "off") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown log level '", AsAbsl(level), "' (trace, debug, info, warn, error, critical, off)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown log level '", AsAbsl(level),
+                     "' (trace, debug, info, warn, error, critical, off)"));
   }
   auto logger = spdlog::stderr_color_mt(std::string(program));
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %n[%P] %^%l%$ %v", spdlog::pattern_time_type::utc);

@@ -10,10 +10,10 @@
 #define VMUC_STATUS_CONCAT_(a, b) VMUC_STATUS_CONCAT_INNER_(a, b)
 
 // Returns from the calling function if `expr` is not OK.
-#define VMUC_RETURN_IF_ERROR(expr)                  \
-  do {                                              \
-    ::absl::Status vmuc_status_ = (expr);           \
-    if (!vmuc_status_.ok()) return vmuc_status_;    \
+#define VMUC_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::absl::Status vmuc_status_ = (expr);        \
+    if (!vmuc_status_.ok()) return vmuc_status_; \
   } while (false)
 
 // `lhs = *expr` if `expr` (a StatusOr) is OK, otherwise returns its status.

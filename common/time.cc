@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "common/strings.h"
 #include "absl/strings/str_cat.h"
+#include "common/strings.h"
 
 namespace vmuc {
 
@@ -15,8 +15,7 @@ std::string FormatRfc3339(TimePoint t) {
   std::snprintf(buffer, sizeof(buffer), "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ",
                 static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
                 static_cast<unsigned>(ymd.day()), static_cast<long>(hms.hours().count()),
-                static_cast<long>(hms.minutes().count()),
-                static_cast<long>(hms.seconds().count()),
+                static_cast<long>(hms.minutes().count()), static_cast<long>(hms.seconds().count()),
                 static_cast<long>(hms.subseconds().count()));
   return buffer;
 }
@@ -26,8 +25,8 @@ absl::StatusOr<TimePoint> ParseRfc3339(std::string_view text) {
   unsigned month = 0, day = 0, hour = 0, minute = 0, second = 0;
   int consumed = 0;
   const std::string copy(text);
-  if (std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2u:%2u:%2u%n", &year, &month, &day, &hour,
-                  &minute, &second, &consumed) != 6) {
+  if (std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2u:%2u:%2u%n", &year, &month, &day, &hour, &minute,
+                  &second, &consumed) != 6) {
     return absl::InvalidArgumentError(
         absl::StrCat("'", AsAbsl(text), "' is not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)"));
   }
@@ -50,7 +49,8 @@ absl::StatusOr<TimePoint> ParseRfc3339(std::string_view text) {
   const std::chrono::year_month_day ymd{std::chrono::year(year), std::chrono::month(month),
                                         std::chrono::day(day)};
   if (!ymd.ok() || hour > 23 || minute > 59 || second > 59) {
-    return absl::InvalidArgumentError(absl::StrCat("'", AsAbsl(text), "' is not a valid date and time"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", AsAbsl(text), "' is not a valid date and time"));
   }
   return TimePoint(std::chrono::sys_days(ymd)) + std::chrono::hours(hour) +
          std::chrono::minutes(minute) + std::chrono::seconds(second) +

@@ -22,9 +22,7 @@ using TimePoint = std::chrono::time_point<std::chrono::system_clock, Duration>;
 inline int64_t ToUnixMicros(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
 }
-inline TimePoint FromUnixMicros(int64_t us) {
-  return TimePoint(std::chrono::microseconds(us));
-}
+inline TimePoint FromUnixMicros(int64_t us) { return TimePoint(std::chrono::microseconds(us)); }
 
 // RFC 3339 in UTC with millisecond precision: "2026-01-01T00:00:00.000Z".
 std::string FormatRfc3339(TimePoint t);

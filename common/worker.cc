@@ -2,8 +2,14 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "common/die_with_parent.h"
+#include "common/logging.h"
+#include "common/strings.h"
 
 namespace vmuc {
 
@@ -32,6 +38,47 @@ std::unique_ptr<Clock> MakeClock(const Config& config, std::optional<int64_t> an
   return std::make_unique<ScaledClock>(config.time.start, anchor, config.time.speed);
 }
 
+absl::Status CreateDirectories(const std::string& path) {
+  std::error_code error;
+  std::filesystem::create_directories(path, error);
+  if (error) {
+    return absl::UnavailableError(absl::StrCat(path, ": cannot create: ", error.message()));
+  }
+  return absl::OkStatus();
+}
+
+WorkerStart StartWorker(std::string_view program, std::string_view description, int argc,
+                        char** argv) {
+  WorkerStart start;
+  CLI::App app{std::string(program) + ": " + std::string(description)};
+  AddWorkerFlags(app, &start.flags);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    start.exit_code = app.exit(error) == 0 ? kExitOk : kExitBadConfig;
+    return start;
+  }
+  // No worker outlives a SIGKILLed supervisor; before any thread starts.
+  if (auto supervisor = SupervisorPidFromEnvironment()) DieWithParent(*supervisor);
+  auto config = LoadWorkerConfig(start.flags);
+  if (!config) {
+    start.exit_code = kExitBadConfig;
+    return start;
+  }
+  if (auto status = InitLogging(program, config->logging.level); !status.ok()) {
+    std::cerr << status.message() << "\n";
+    start.exit_code = kExitBadConfig;
+    return start;
+  }
+  if (auto status = CreateDirectories(config->RunDir()); !status.ok()) {
+    std::cerr << status.message() << "\n";
+    start.exit_code = kExitFailure;
+    return start;
+  }
+  start.config = std::move(config);
+  return start;
+}
+
 void OnTerminationSignal(asio::io_context& io, std::function<void(int)> on_signal) {
   auto signals = std::make_shared<asio::signal_set>(io, SIGTERM, SIGINT);
   signals->async_wait([signals, on_signal = std::move(on_signal)](
@@ -39,6 +86,5 @@ void OnTerminationSignal(asio::io_context& io, std::function<void(int)> on_signa
     if (!error) on_signal(signal_number);
   });
 }
-
 
 }  // namespace vmuc

@@ -5,7 +5,6 @@
 #define VMUC_COMMON_WORKER_H_
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <memory>
 #include <optional>
@@ -36,6 +35,21 @@ std::optional<Config> LoadWorkerConfig(const WorkerFlags& flags);
 
 // Real time, or simulated time at time.speed anchored at `anchor` (now, when absent).
 std::unique_ptr<Clock> MakeClock(const Config& config, std::optional<int64_t> anchor_unix_us);
+
+// The start of every worker's main(): parses the common flags, ties the process to its
+// supervisor (common/die_with_parent.h), loads the config, sets up logging as `program`
+// and creates the run directory. `config` is set when the worker should go on; otherwise
+// main returns `exit_code` (0 after --help, 2 for bad flags or config, 1 otherwise).
+struct WorkerStart {
+  std::optional<Config> config;
+  WorkerFlags flags;
+  int exit_code = kExitOk;
+};
+WorkerStart StartWorker(std::string_view program, std::string_view description, int argc,
+                        char** argv);
+
+// Creates `path` and its parents; the error names the path.
+absl::Status CreateDirectories(const std::string& path);
 
 // Calls `on_signal` on the loop when SIGTERM or SIGINT arrives (once).
 void OnTerminationSignal(asio::io_context& io, std::function<void(int)> on_signal);

@@ -4,11 +4,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
-
 #include "common/event_loop.h"
-#include "common/die_with_parent.h"
-#include "common/logging.h"
 #include "common/strings.h"
 #include "common/worker.h"
 #include "gateway/api/gateway_service.h"
@@ -22,18 +18,9 @@
 int main(int argc, char** argv) {
   using namespace vmuc;
   using namespace vmuc::gateway;
-  CLI::App app{"vmuc-gateway: collector, store, MQTT and gRPC"};
-  WorkerFlags flags;
-  AddWorkerFlags(app, &flags);
-  CLI11_PARSE(app, argc, argv);
-  // No worker outlives a SIGKILLed supervisor (common/die_with_parent.h).
-  if (auto supervisor = SupervisorPidFromEnvironment()) DieWithParent(*supervisor);
-  auto config = LoadWorkerConfig(flags);
-  if (!config) return kExitBadConfig;
-  if (auto status = InitLogging("vmuc-gateway", config->logging.level); !status.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(status.message()).c_str());
-    return kExitBadConfig;
-  }
+  WorkerStart start = StartWorker("vmuc-gateway", "collector, store, MQTT and gRPC", argc, argv);
+  if (!start.config) return start.exit_code;
+  const Config* config = &*start.config;
   if (auto status = CheckListenAddress(config->gateway.grpc_listen); !status.ok()) {
     spdlog::critical("{}: gateway.grpc_listen: {}", config->source, AsStd(status.message()));
     return kExitBadConfig;
@@ -43,8 +30,6 @@ int main(int argc, char** argv) {
                      config->source);
     return kExitBadConfig;
   }
-  std::error_code error;
-  std::filesystem::create_directories(config->gateway.data_dir, error);
   // Two connections: the collector writes, the API reads; WAL lets them run side by side.
   auto writer = Store::Open(config->DatabasePath());
   if (!writer.ok()) {
@@ -56,7 +41,7 @@ int main(int argc, char** argv) {
     spdlog::critical("store: {}", reader.status().ToString());
     return kExitFailure;
   }
-  const auto clock = MakeClock(*config, flags.time_anchor_unix_us);
+  const auto clock = MakeClock(*config, start.flags.time_anchor_unix_us);
 
   PahoPublisherOptions mqtt_options;
   mqtt_options.broker_url = config->mqtt.broker;
@@ -71,8 +56,8 @@ int main(int argc, char** argv) {
 
   EventHub hub;
   ShardLoop loop("collector", *clock);
-  Collector collector({config->gateway.name, config->mqtt.topic_prefix}, **writer, **publisher,
-                      hub, *clock);
+  Collector collector({config->gateway.name, config->mqtt.topic_prefix}, **writer, **publisher, hub,
+                      *clock);
 
   GatewayService service(**reader, hub);
   grpc::EnableDefaultHealthCheckService(true);

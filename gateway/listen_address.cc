@@ -21,9 +21,10 @@ absl::Status CheckListenAddress(std::string_view address_text) {
   if (absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]") {
     return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "'", address, "' is not a loopback address; listening beyond loopback needs TLS, "
-      "which this version does not offer yet"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("'", address,
+                   "' is not a loopback address; listening beyond loopback needs TLS, "
+                   "which this version does not offer yet"));
 }
 
 }  // namespace vmuc::gateway

@@ -31,7 +31,7 @@ absl::StatusOr<std::pair<supervisor::ChildSpec, std::string>> ChildBroker(const 
   auto port = PickFreeLoopbackPort();
   if (!port.ok()) return port.status();
   const std::string dir = config.gateway.data_dir + "/mosquitto";
-  std::filesystem::create_directories(dir);
+  if (auto status = CreateDirectories(dir); !status.ok()) return status;
   const std::string conf_path = config.RunDir() + "/mosquitto.conf";
   std::ofstream conf(conf_path);
   conf << "# written by vmuc at start-up; edits are lost\n"
@@ -82,10 +82,8 @@ int main(int argc, char** argv) {
     std::cerr << status.message() << "\n";
     return kExitBadConfig;
   }
-  std::error_code error;
-  std::filesystem::create_directories(config->RunDir(), error);
-  if (error) {
-    spdlog::critical("{}: cannot create: {}", config->RunDir(), error.message());
+  if (auto status = CreateDirectories(config->RunDir()); !status.ok()) {
+    spdlog::critical("{}", status.ToString());
     return kExitFailure;
   }
 

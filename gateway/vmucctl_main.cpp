@@ -1,9 +1,9 @@
 // vmucctl: the command-line client of the vmuc.v1 gRPC API.
 // Exit codes: 0 ok, 2 bad arguments, 3 not found, 4 gateway unreachable, 1 anything else.
-#include <CLI/CLI.hpp>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "gateway/ctl/ctl_format.h"
@@ -14,11 +14,15 @@ namespace {
 int ExitCodeFor(const grpc::Status& status) {
   std::cerr << "vmucctl: " << status.error_message() << " (" << status.error_code() << ")\n";
   switch (status.error_code()) {
-    case grpc::StatusCode::INVALID_ARGUMENT: return 2;
-    case grpc::StatusCode::NOT_FOUND: return 3;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return 2;
+    case grpc::StatusCode::NOT_FOUND:
+      return 3;
     case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return 4;
-    default: return 1;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return 4;
+    default:
+      return 1;
   }
 }
 

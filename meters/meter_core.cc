@@ -12,7 +12,8 @@ std::string MeterIdentity::MeterId() const { return absl::StrFormat("%016d", ser
 MeterCore::MeterCore(MeterIdentity identity, TimePoint epoch)
     : identity_(std::move(identity)),
       load_(identity_.load_seed),
-      now_unix_ms_(std::chrono::floor<std::chrono::milliseconds>(epoch).time_since_epoch().count()) {}
+      now_unix_ms_(
+          std::chrono::floor<std::chrono::milliseconds>(epoch).time_since_epoch().count()) {}
 
 void MeterCore::AdvanceTo(TimePoint t) {
   const int64_t target_ms =

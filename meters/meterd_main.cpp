@@ -7,8 +7,6 @@
 
 #include "common/actor_context.h"
 #include "common/event_loop.h"
-#include "common/die_with_parent.h"
-#include "common/logging.h"
 #include "common/worker.h"
 #include "meters/actor/meter_actor.h"
 #include "meters/fleet.h"
@@ -16,19 +14,10 @@
 
 int main(int argc, char** argv) {
   using namespace vmuc;
-  CLI::App app{"vmuc-meterd: the virtual meter host"};
-  WorkerFlags flags;
-  AddWorkerFlags(app, &flags);
-  CLI11_PARSE(app, argc, argv);
-  // No worker outlives a SIGKILLed supervisor (common/die_with_parent.h).
-  if (auto supervisor = SupervisorPidFromEnvironment()) DieWithParent(*supervisor);
-  auto config = LoadWorkerConfig(flags);
-  if (!config) return kExitBadConfig;
-  if (auto status = InitLogging("vmuc-meterd", config->logging.level); !status.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(status.message()).c_str());
-    return kExitBadConfig;
-  }
-  const auto clock = MakeClock(*config, flags.time_anchor_unix_us);
+  WorkerStart start = StartWorker("vmuc-meterd", "the virtual meter host", argc, argv);
+  if (!start.config) return start.exit_code;
+  const Config* config = &*start.config;
+  const auto clock = MakeClock(*config, start.flags.time_anchor_unix_us);
   const FleetSection& fleet = config->fleet;
 
   std::vector<NodeAddress> nodes;

@@ -13,7 +13,9 @@ LinkClient::LinkClient(LinkClientOptions options, FrameHandler on_frames)
 
 LinkClient::~LinkClient() { Stop(); }
 
-void LinkClient::Start() { thread_ = std::thread([this] { Run(); }); }
+void LinkClient::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void LinkClient::Stop() {
   {
@@ -53,8 +55,8 @@ void LinkClient::Run() {
                      static_cast<int>(options_.reconnect_initial.count()));
     arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
                      static_cast<int>(options_.reconnect_max.count()));
-    auto channel = grpc::CreateCustomChannel(options_.target, grpc::InsecureChannelCredentials(),
-                                             arguments);
+    auto channel =
+        grpc::CreateCustomChannel(options_.target, grpc::InsecureChannelCredentials(), arguments);
     auto stub = link::MeshLink::NewStub(channel);
     grpc::ClientContext context;
     context.set_wait_for_ready(true);
@@ -111,8 +113,8 @@ void LinkClient::Run() {
       wake_.wait_for(lock, backoff, [this] { return stopping_; });
       if (stopping_) return;
     }
-    backoff = ever_received ? options_.reconnect_initial
-                            : std::min(backoff * 2, options_.reconnect_max);
+    backoff =
+        ever_received ? options_.reconnect_initial : std::min(backoff * 2, options_.reconnect_max);
   }
 }
 

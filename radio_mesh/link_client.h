@@ -9,6 +9,8 @@
 #ifndef VMUC_RADIO_MESH_LINK_CLIENT_H_
 #define VMUC_RADIO_MESH_LINK_CLIENT_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -20,8 +22,6 @@
 #include <thread>
 #include <vector>
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/base/thread_annotations.h"
 #include "common/frame.h"
 #include "vmuc/link/frames.grpc.pb.h"
@@ -29,10 +29,10 @@
 namespace vmuc::radio_mesh {
 
 struct LinkClientOptions {
-  std::string target;                     // gRPC target, e.g. "unix:/var/lib/vmuc/run/mesh.sock"
+  std::string target;  // gRPC target, e.g. "unix:/var/lib/vmuc/run/mesh.sock"
   link::Role role = link::ROLE_METER_HOST;
-  std::string name;                       // shown in the mesh's logs
-  std::vector<NodeAddress> nodes;         // nodes this endpoint answers for
+  std::string name;                // shown in the mesh's logs
+  std::vector<NodeAddress> nodes;  // nodes this endpoint answers for
   std::chrono::milliseconds reconnect_initial{100};
   std::chrono::milliseconds reconnect_max{5000};
   size_t max_queued_frames = 1'000'000;

@@ -27,9 +27,9 @@ absl::StatusOr<Frame> FromWire(const link::RadioFrame& wire) {
           absl::StrCat("RadioFrame.kind: unknown payload kind ", wire.kind()));
   }
   if (wire.source() > kMaxNodeAddress || wire.destination() > kMaxNodeAddress) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "RadioFrame.source/destination: node address beyond 28 bits (", wire.source(), " -> ",
-        wire.destination(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("RadioFrame.source/destination: node address beyond 28 bits (", wire.source(),
+                     " -> ", wire.destination(), ")"));
   }
   frame.source = wire.source();
   frame.destination = wire.destination();

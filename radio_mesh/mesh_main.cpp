@@ -5,32 +5,16 @@
 
 #include <filesystem>
 
-#include "common/die_with_parent.h"
-#include "common/logging.h"
 #include "common/worker.h"
 #include "radio_mesh/passthrough_relay.h"
 
 int main(int argc, char** argv) {
   using namespace vmuc;
-  CLI::App app{"vmuc-mesh: the simulated radio mesh"};
-  WorkerFlags flags;
-  AddWorkerFlags(app, &flags);
-  CLI11_PARSE(app, argc, argv);
-  // No worker outlives a SIGKILLed supervisor (common/die_with_parent.h).
-  if (auto supervisor = SupervisorPidFromEnvironment()) DieWithParent(*supervisor);
-  auto config = LoadWorkerConfig(flags);
-  if (!config) return kExitBadConfig;
-  if (auto status = InitLogging("vmuc-mesh", config->logging.level); !status.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(status.message()).c_str());
-    return kExitBadConfig;
-  }
-  std::error_code error;
-  std::filesystem::create_directories(config->RunDir(), error);
-  if (error) {
-    spdlog::critical("{}: cannot create: {}", config->RunDir(), error.message());
-    return kExitFailure;
-  }
+  WorkerStart start = StartWorker("vmuc-mesh", "the simulated radio mesh", argc, argv);
+  if (!start.config) return start.exit_code;
+  const Config* config = &*start.config;
   // A socket left by a killed predecessor would make the bind fail.
+  std::error_code error;
   std::filesystem::remove(config->MeshSocketPath(), error);
 
   radio_mesh::PassthroughRelay relay;

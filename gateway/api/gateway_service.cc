@@ -6,9 +6,9 @@
 #include <mutex>
 #include <optional>
 
-#include "common/strings.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/strings.h"
 #include "dlms/obis.h"
 #include "dlms/units.h"
 
@@ -46,8 +46,8 @@ grpc::Status FromAbsl(const absl::Status& status) {
 
 // Meter ids are the 16-digit meter number (OBIS 1.1.0.0.5.255).
 grpc::Status CheckMeterId(const std::string& meter_id) {
-  if (meter_id.size() != 16 ||
-      !std::all_of(meter_id.begin(), meter_id.end(), [](char c) { return absl::ascii_isdigit(c); })) {
+  if (meter_id.size() != 16 || !std::all_of(meter_id.begin(), meter_id.end(),
+                                            [](char c) { return absl::ascii_isdigit(c); })) {
     return Invalid("meter_id", absl::StrCat("'", meter_id, "' is not a 16-digit meter number"));
   }
   return grpc::Status::OK;

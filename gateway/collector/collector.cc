@@ -35,8 +35,7 @@ void Collector::OnFrames(const std::vector<Frame>& frames) {
     batch.received_at = now;
     for (const meters::PushedRegister& reg : push->registers) {
       batch.registers.push_back(RegisterRecord{reg.obis.ToString(), reg.value, reg.scaler,
-                                               static_cast<uint32_t>(reg.unit),
-                                               push->captured_at});
+                                               static_cast<uint32_t>(reg.unit), push->captured_at});
     }
     captured.push_back(push->captured_at);
     batches.push_back(std::move(batch));
@@ -48,8 +47,8 @@ void Collector::OnFrames(const std::vector<Frame>& frames) {
   auto make_events = [&](const ReadingBatch& batch, const Store::Stored& stored) {
     outcomes.push_back(stored);
     std::vector<std::string> events;
-    const TimePoint at = stored.new_registers.empty() ? batch.received_at
-                                                      : stored.new_registers.front().captured_at;
+    const TimePoint at =
+        stored.new_registers.empty() ? batch.received_at : stored.new_registers.front().captured_at;
     if (stored.meter_discovered) {
       v1::Event event;
       event.set_meter_id(batch.meter_id);

@@ -28,7 +28,10 @@ class Collector {
  public:
   Collector(CollectorOptions options, Store& store, Publisher& publisher, EventHub& hub,
             const Clock& clock)
-      : options_(std::move(options)), store_(store), publisher_(publisher), hub_(hub),
+      : options_(std::move(options)),
+        store_(store),
+        publisher_(publisher),
+        hub_(hub),
         clock_(clock) {}
 
   void OnFrames(const std::vector<Frame>& frames);

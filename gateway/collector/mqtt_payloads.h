@@ -20,8 +20,8 @@ std::string GatewayStatusTopic(std::string_view prefix, std::string_view gateway
 
 // {"gateway":..,"meter":..,"captured_at":..,"registers":[{"obis":..,"value":..,
 //  "scaler":..,"unit":..},..]}
-std::string ReadingsJson(std::string_view gateway, std::string_view meter_id,
-                         TimePoint captured_at, const std::vector<RegisterRecord>& registers);
+std::string ReadingsJson(std::string_view gateway, std::string_view meter_id, TimePoint captured_at,
+                         const std::vector<RegisterRecord>& registers);
 
 // A JSON string literal (quotes included) with the RFC 8259 escapes.
 std::string JsonQuote(std::string_view text);

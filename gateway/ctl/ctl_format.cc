@@ -12,7 +12,8 @@ namespace vmuc::gateway {
 std::string ScaledDecimal(int64_t value, int32_t scaler) {
   const bool negative = value < 0;
   // Unsigned magnitude: INT64_MIN has no positive counterpart.
-  const uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
+  const uint64_t magnitude =
+      negative ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
   std::string digits = std::to_string(magnitude);
   if (scaler > 0) {
     if (magnitude != 0) digits.append(static_cast<size_t>(scaler), '0');

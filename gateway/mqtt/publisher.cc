@@ -6,8 +6,7 @@
 
 namespace vmuc::gateway {
 
-absl::StatusOr<std::unique_ptr<PahoPublisher>> PahoPublisher::Create(
-    PahoPublisherOptions options) {
+absl::StatusOr<std::unique_ptr<PahoPublisher>> PahoPublisher::Create(PahoPublisherOptions options) {
   try {
     auto create = mqtt::create_options_builder()
                       .mqtt_version(MQTTVERSION_3_1_1)
@@ -16,7 +15,7 @@ absl::StatusOr<std::unique_ptr<PahoPublisher>> PahoPublisher::Create(
                       .delete_oldest_messages(false)
                       .finalize();
     auto client = std::make_unique<mqtt::async_client>(options.broker_url, options.client_id,
-                                                        create, nullptr);
+                                                       create, nullptr);
     return std::unique_ptr<PahoPublisher>(new PahoPublisher(std::move(options), std::move(client)));
   } catch (const mqtt::exception& error) {
     return absl::InvalidArgumentError(
@@ -42,7 +41,9 @@ PahoPublisher::PahoPublisher(PahoPublisherOptions options,
 
 PahoPublisher::~PahoPublisher() { Stop(); }
 
-void PahoPublisher::Start() { connector_ = std::thread([this] { ConnectLoop(); }); }
+void PahoPublisher::Start() {
+  connector_ = std::thread([this] { ConnectLoop(); });
+}
 
 void PahoPublisher::ConnectLoop() {
   auto connect = mqtt::connect_options_builder()
@@ -77,7 +78,8 @@ void PahoPublisher::Stop() {
   if (connector_.joinable()) connector_.join();
   try {
     if (client_->is_connected()) {
-      client_->publish(options_.status_topic, "offline", 1, true)->wait_for(std::chrono::seconds(2));
+      client_->publish(options_.status_topic, "offline", 1, true)
+          ->wait_for(std::chrono::seconds(2));
       client_->disconnect()->wait_for(std::chrono::seconds(5));
     }
   } catch (const mqtt::exception& error) {

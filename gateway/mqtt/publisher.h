@@ -9,6 +9,8 @@
 #ifndef VMUC_GATEWAY_MQTT_PUBLISHER_H_
 #define VMUC_GATEWAY_MQTT_PUBLISHER_H_
 
+#include <mqtt/async_client.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -16,8 +18,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-
-#include <mqtt/async_client.h>
 
 #include "absl/status/statusor.h"
 
@@ -30,7 +30,7 @@ class Publisher {
 };
 
 struct PahoPublisherOptions {
-  std::string broker_url;    // "tcp://127.0.0.1:1883"
+  std::string broker_url;  // "tcp://127.0.0.1:1883"
   std::string client_id;
   std::string status_topic;  // retained "online"; the last will sets it "offline"
   int max_buffered_messages = 100'000;

@@ -129,9 +129,8 @@ absl::Status Store::Exec(const char* sql) {
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status status = absl::UnavailableError(
         absl::StrCat(path, ": cannot open database: ", db ? sqlite3_errmsg(db) : "out of memory"));
@@ -144,8 +143,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   sqlite3_busy_timeout(db, 5000);
   // WAL: readers never block the writer; synchronous=NORMAL is durable across process
   // crashes and loses at most the last transactions on power loss (sqlite.org/wal.html).
-  VMUC_RETURN_IF_ERROR(store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                                   "PRAGMA foreign_keys=ON;"));
+  VMUC_RETURN_IF_ERROR(
+      store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                  "PRAGMA foreign_keys=ON;"));
   VMUC_RETURN_IF_ERROR(store->Migrate());
   VMUC_RETURN_IF_ERROR(store->Prepare());
   return store;

@@ -76,12 +76,11 @@ class Store {
       const std::function<std::vector<std::string>(const ReadingBatch&, const Stored&)>&
           make_events);
 
-  absl::StatusOr<std::vector<MeterRecord>> ListMeters(const std::string& after_meter_id,
-                                                      int limit);
+  absl::StatusOr<std::vector<MeterRecord>> ListMeters(const std::string& after_meter_id, int limit);
   absl::StatusOr<std::optional<MeterRecord>> GetMeter(const std::string& meter_id);
   // Latest value of each register of the meter; `obis` empty: all registers.
-  absl::StatusOr<std::vector<RegisterRecord>> LatestRegisters(
-      const std::string& meter_id, const std::vector<std::string>& obis);
+  absl::StatusOr<std::vector<RegisterRecord>> LatestRegisters(const std::string& meter_id,
+                                                              const std::vector<std::string>& obis);
   absl::StatusOr<std::vector<EventRecord>> EventsAfter(uint64_t after_sequence, int limit);
   absl::StatusOr<uint64_t> LastEventSequence();
 

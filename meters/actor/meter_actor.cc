@@ -7,8 +7,8 @@
 
 namespace vmuc::meters {
 
-MeterActor::MeterActor(MeterIdentity identity, TimePoint epoch,
-                       std::chrono::seconds push_interval, ActorContext& context)
+MeterActor::MeterActor(MeterIdentity identity, TimePoint epoch, std::chrono::seconds push_interval,
+                       ActorContext& context)
     : core_(identity, epoch),
       epoch_(epoch),
       push_interval_(push_interval),

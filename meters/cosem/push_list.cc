@@ -2,10 +2,10 @@
 
 #include <array>
 
-#include "common/strings.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "common/strings.h"
 #include "dlms/axdr.h"
 #include "dlms/cosem_date_time.h"
 #include "dlms/data_notification.h"
@@ -102,8 +102,8 @@ absl::StatusOr<PushSnapshot> DecodePush(std::span<const uint8_t> apdu) {
       return Bad(absl::StrCat("element ", i, ": register ", obis->ToString(), " is not pushed"));
     }
     if (!elements[i + 1].is(dlms::DataType::kDoubleLongUnsigned)) {
-      return Bad(absl::StrCat("element ", i + 1, ": ", obis->ToString(),
-                              " is not double-long-unsigned"));
+      return Bad(
+          absl::StrCat("element ", i + 1, ": ", obis->ToString(), " is not double-long-unsigned"));
     }
     snapshot.registers.push_back({*obis, static_cast<int64_t>(*elements[i + 1].AsUint64()),
                                   scaler_unit->scaler, scaler_unit->unit});

@@ -12,9 +12,9 @@ uint64_t Mix64(uint64_t x) {
 namespace {
 
 // Relative activity by UTC hour, in percent: night trough, morning and evening peaks.
-constexpr std::array<int64_t, 24> kDailyActivityPercent = {
-    30, 25, 25, 25, 25, 35, 70, 100, 90, 60, 50, 50,
-    60, 55, 50, 50, 60, 90, 130, 140, 120, 90, 60, 40};
+constexpr std::array<int64_t, 24> kDailyActivityPercent = {30, 25, 25,  25,  25,  35, 70, 100,
+                                                           90, 60, 50,  50,  60,  55, 50, 50,
+                                                           60, 90, 130, 140, 120, 90, 60, 40};
 
 }  // namespace
 

@@ -21,7 +21,8 @@ using ::testing::MatchesRegex;
 const std::string kBin = VMUC_BIN_DIR;
 
 TEST(CliTest, CheckConfigAcceptsTheShippedConfig) {
-  const CommandResult run = RunCommand(kBin + "/vmuc check-config " VMUC_SOURCE_DIR "/config/vmuc.toml");
+  const CommandResult run =
+      RunCommand(kBin + "/vmuc check-config " VMUC_SOURCE_DIR "/config/vmuc.toml");
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr(": ok (100 meters"));
 }
@@ -59,9 +60,10 @@ TEST(CliTest, MissingConfigFileExits2) {
 TEST(CliTest, VmucctlBadArgumentsExit2AndUnreachableGatewayExits4) {
   EXPECT_EQ(RunCommand(kBin + "/vmucctl frobnicate").exit_code, 2);
   EXPECT_EQ(RunCommand(kBin + "/vmucctl read").exit_code, 2);  // METER missing
-  auto port = PickFreeLoopbackPort();  // nothing listens there
+  auto port = PickFreeLoopbackPort();                          // nothing listens there
   ASSERT_TRUE(port.ok());
-  const CommandResult run = RunCommand(kBin + "/vmucctl --server 127.0.0.1:" + std::to_string(*port) + " meters");
+  const CommandResult run =
+      RunCommand(kBin + "/vmucctl --server 127.0.0.1:" + std::to_string(*port) + " meters");
   EXPECT_EQ(run.exit_code, 4) << run.output;
 }
 

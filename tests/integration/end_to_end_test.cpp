@@ -38,7 +38,8 @@ struct Reading {
 
 std::optional<Reading> ParseReading(const std::string& json) {
   static const std::regex kHead(R"re("meter":"(\d{16})","captured_at":"([^"]+)")re");
-  static const std::regex kRegister(R"re(\{"obis":"([0-9.]+)","value":(-?\d+),"scaler":0,"unit":"Wh"\})re");
+  static const std::regex kRegister(
+      R"re(\{"obis":"([0-9.]+)","value":(-?\d+),"scaler":0,"unit":"Wh"\})re");
   std::smatch head;
   if (!std::regex_search(json, head, kHead)) return std::nullopt;
   auto captured = ParseRfc3339(head[2].str());
@@ -63,8 +64,8 @@ class EndToEndTest : public ::testing::Test {
 
     std::ofstream(dir + "/mosquitto.conf") << "listener " << *broker_port << " 127.0.0.1\n"
                                            << "allow_anonymous true\n";
-    broker_.emplace(*TestProcess::Start({"mosquitto", "-c", dir + "/mosquitto.conf"},
-                                        dir + "/mosquitto.log"));
+    broker_.emplace(
+        *TestProcess::Start({"mosquitto", "-c", dir + "/mosquitto.conf"}, dir + "/mosquitto.log"));
 
     config_path_ = dir + "/vmuc.toml";
     std::ofstream(config_path_) << "[gateway]\nname = \"it\"\n"
@@ -96,7 +97,6 @@ class EndToEndTest : public ::testing::Test {
         << "mosquitto did not come up: " << testing::ReadFile(dir + "/mosquitto.log");
     subscriber_->start_consuming();
     subscriber_->subscribe("vmuc/it/+/readings", 1);
-
   }
 
   void StartSupervisor() {
@@ -113,7 +113,8 @@ class EndToEndTest : public ::testing::Test {
 
   // The register the meter core computes for this meter at this instant.
   int64_t ExpectedActiveImportWh(const std::string& meter_id, TimePoint at, int phase = -1) const {
-    const uint32_t index = static_cast<uint32_t>(std::stoull(meter_id) - config_.fleet.first_serial);
+    const uint32_t index =
+        static_cast<uint32_t>(std::stoull(meter_id) - config_.fleet.first_serial);
     EXPECT_LT(index, kMeters);
     meters::MeterCore core(meters::FleetMeter(config_.fleet, index), config_.fleet.epoch);
     core.AdvanceTo(at);
@@ -164,7 +165,8 @@ TEST_F(EndToEndTest, ReadingsMatchTheCoreOverMqttAndGrpcAndSurviveAMeterHostKill
   EXPECT_EQ(meters_seen.size(), kMeters);
 
   // 2. gRPC: the store's latest A+ of each meter equals the core's at its capture time.
-  auto stub = v1::Gateway::NewStub(grpc::CreateChannel(grpc_address_, grpc::InsecureChannelCredentials()));
+  auto stub =
+      v1::Gateway::NewStub(grpc::CreateChannel(grpc_address_, grpc::InsecureChannelCredentials()));
   v1::ListMetersResponse listed;
   ASSERT_TRUE(testing::WaitUntil(
       [&] {
@@ -221,7 +223,8 @@ TEST_F(EndToEndTest, ReadingsMatchTheCoreOverMqttAndGrpcAndSurviveAMeterHostKill
   ASSERT_TRUE(old_pid.has_value());
   ASSERT_EQ(::kill(*old_pid, SIGKILL), 0);
   TimePoint latest_before{};
-  for (const Reading& reading : readings) latest_before = std::max(latest_before, reading.captured_at);
+  for (const Reading& reading : readings)
+    latest_before = std::max(latest_before, reading.captured_at);
   std::optional<pid_t> new_pid;
   ASSERT_TRUE(testing::WaitUntil(
       [&] {

@@ -63,8 +63,7 @@ TEST_P(ConfigErrorTest, NamesFileLineAndKey) {
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(config.status().message()), HasSubstr(GetParam().expected));
-  EXPECT_EQ(std::string(config.status().message()).find('\n'), std::string::npos)
-      << "one line";
+  EXPECT_EQ(std::string(config.status().message()).find('\n'), std::string::npos) << "one line";
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -6,7 +6,8 @@ namespace vmuc {
 namespace {
 
 TEST(TimeTest, FormatsAndParsesRfc3339) {
-  const TimePoint t = TimePoint(std::chrono::seconds(1'767'225'600) + std::chrono::milliseconds(42));
+  const TimePoint t =
+      TimePoint(std::chrono::seconds(1'767'225'600) + std::chrono::milliseconds(42));
   EXPECT_EQ(FormatRfc3339(t), "2026-01-01T00:00:00.042Z");
   EXPECT_EQ(*ParseRfc3339("2026-01-01T00:00:00.042Z"), t);
   EXPECT_EQ(*ParseRfc3339("2026-01-01T00:00:00Z"), TimePoint(std::chrono::seconds(1'767'225'600)));

@@ -41,8 +41,10 @@ Frame PushFrame(uint32_t index, TimePoint at) {
 
 class CollectorTest : public ::testing::Test {
  protected:
-  CollectorTest() : clock_(kEpoch + 1h), store_(*Store::Open(dir_.path() + "/vmuc.db")),
-                    collector_({"gw1", "vmuc"}, *store_, publisher_, hub_, clock_) {}
+  CollectorTest()
+      : clock_(kEpoch + 1h),
+        store_(*Store::Open(dir_.path() + "/vmuc.db")),
+        collector_({"gw1", "vmuc"}, *store_, publisher_, hub_, clock_) {}
   vmuc::testing::TempDir dir_;
   SimulatedClock clock_;
   std::unique_ptr<Store> store_;
@@ -63,8 +65,8 @@ TEST_F(CollectorTest, StoresPublishesAndRecordsEvents) {
   EXPECT_FALSE(publisher_.messages[0].retained);
   meters::MeterCore core(meters::FleetMeter(FleetSection(), 0), kEpoch);
   core.AdvanceTo(kEpoch + 15min);
-  EXPECT_NE(publisher_.messages[0].payload.find(
-                "\"obis\":\"1.1.1.8.0.255\",\"value\":" + std::to_string(core.active_import_wh()) + ","),
+  EXPECT_NE(publisher_.messages[0].payload.find("\"obis\":\"1.1.1.8.0.255\",\"value\":" +
+                                                std::to_string(core.active_import_wh()) + ","),
             std::string::npos)
       << publisher_.messages[0].payload;
 

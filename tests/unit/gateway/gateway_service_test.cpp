@@ -38,7 +38,8 @@ class GatewayServiceTest : public ::testing::Test {
     auto events = [](const ReadingBatch& b, const Store::Stored& stored) {
       v1::Event event;
       event.set_meter_id(b.meter_id);
-      for (const auto& reg : stored.new_registers) ToProto(reg, event.mutable_readings()->add_registers());
+      for (const auto& reg : stored.new_registers)
+        ToProto(reg, event.mutable_readings()->add_registers());
       return std::vector<std::string>{event.SerializeAsString()};
     };
     ASSERT_TRUE(store_->StoreBatches({batch}, events).ok());

@@ -16,7 +16,9 @@ ReadingBatch Batch(const std::string& meter, TimePoint at, int64_t a_plus) {
   return ReadingBatch{meter, 7, at + 1s, {{"1.1.1.8.0.255", a_plus, 0, 30, at}}};
 }
 
-auto NoEvents = [](const ReadingBatch&, const Store::Stored&) { return std::vector<std::string>(); };
+auto NoEvents = [](const ReadingBatch&, const Store::Stored&) {
+  return std::vector<std::string>();
+};
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -82,7 +84,8 @@ TEST_F(StoreTest, EventsArePagedInSequenceAndSurviveReopening) {
 TEST_F(StoreTest, ListsMetersInPages) {
   auto store = *Store::Open(Path());
   std::vector<ReadingBatch> batches;
-  for (int i = 5; i >= 1; --i) batches.push_back(Batch("570000000000000" + std::to_string(i), kT0, i));
+  for (int i = 5; i >= 1; --i)
+    batches.push_back(Batch("570000000000000" + std::to_string(i), kT0, i));
   ASSERT_TRUE(store->StoreBatches(batches, NoEvents).ok());
   auto first = *store->ListMeters("", 2);
   ASSERT_EQ(first.size(), 2u);
@@ -93,9 +96,7 @@ TEST_F(StoreTest, ListsMetersInPages) {
 }
 
 TEST_F(StoreTest, UsesWalAndRefusesANewerSchema) {
-  {
-    auto store = *Store::Open(Path());
-  }
+  { auto store = *Store::Open(Path()); }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
@@ -114,10 +115,11 @@ TEST_F(StoreTest, AFailedBatchLeavesNothingBehind) {
   // A trigger makes the second batch's event insert fail half way through the transaction.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "CREATE TRIGGER boom BEFORE INSERT ON events WHEN CAST(NEW.event AS TEXT) = 'boom' "
-                         "BEGIN SELECT RAISE(ABORT, 'boom'); END;",
-                         nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(
+                db,
+                "CREATE TRIGGER boom BEFORE INSERT ON events WHEN CAST(NEW.event AS TEXT) = 'boom' "
+                "BEGIN SELECT RAISE(ABORT, 'boom'); END;",
+                nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   auto events = [](const ReadingBatch& batch, const Store::Stored&) {

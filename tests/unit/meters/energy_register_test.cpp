@@ -22,7 +22,8 @@ TEST(EnergyRegisterTest, TenYearsOfOddStepsHaveNoDrift) {
   const int64_t steps = 10LL * 365 * 24 * 3600 / 7;
   for (int64_t i = 0; i < steps; ++i) reg.Add(333, 7000);
   const int64_t exact_mw_ms = steps * 333 * 7000;
-  EXPECT_EQ(reg.wh(), static_cast<uint64_t>(exact_mw_ms / EnergyRegister::kMilliwattMillisecondsPerWh));
+  EXPECT_EQ(reg.wh(),
+            static_cast<uint64_t>(exact_mw_ms / EnergyRegister::kMilliwattMillisecondsPerWh));
   EXPECT_EQ(reg.residue_mw_ms(), exact_mw_ms % EnergyRegister::kMilliwattMillisecondsPerWh);
 }
 

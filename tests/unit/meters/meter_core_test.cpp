@@ -37,8 +37,10 @@ TEST(MeterCoreTest, AplusIsTheExactIntegralOfTheLoadModel) {
   const LoadModel model(identity.load_seed);
   Wide total_mw_ms = 0;
   Wide phase_mw_ms[3] = {0, 0, 0};
-  const int64_t begin_ms = std::chrono::floor<std::chrono::milliseconds>(kEpoch).time_since_epoch().count();
-  const int64_t end_ms = std::chrono::floor<std::chrono::milliseconds>(end).time_since_epoch().count();
+  const int64_t begin_ms =
+      std::chrono::floor<std::chrono::milliseconds>(kEpoch).time_since_epoch().count();
+  const int64_t end_ms =
+      std::chrono::floor<std::chrono::milliseconds>(end).time_since_epoch().count();
   for (int64_t t = begin_ms; t < end_ms;) {
     const int64_t slot = t / 60'000;
     const int64_t next = std::min(end_ms, (slot + 1) * 60'000);
@@ -70,7 +72,8 @@ TEST(MeterCoreTest, OneJumpEqualsTickingSecondBySecond) {
 TEST(MeterCoreTest, TotalIsThePhasesSummedBeforeRounding) {
   MeterCore core(Identity(5), kEpoch);
   core.AdvanceTo(kEpoch + 30 * 24h);
-  const uint64_t phases = core.active_import_wh(0) + core.active_import_wh(1) + core.active_import_wh(2);
+  const uint64_t phases =
+      core.active_import_wh(0) + core.active_import_wh(1) + core.active_import_wh(2);
   // Each phase register drops under 1 Wh of residue; the total drops under 1 Wh once.
   EXPECT_GE(core.active_import_wh(), phases);
   EXPECT_LE(core.active_import_wh(), phases + 2);

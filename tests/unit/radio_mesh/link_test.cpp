@@ -64,10 +64,12 @@ TEST(LinkTest, FramesFlowBothWaysAndClientsReattach) {
   LinkClientOptions collector_options{"unix:" + socket, link::ROLE_COLLECTOR, "collector", {0}};
   collector_options.reconnect_initial = 20ms;
   LinkClient host(host_options, [&](std::vector<Frame> f) { at_host.Add(std::move(f)); });
-  LinkClient collector(collector_options, [&](std::vector<Frame> f) { at_collector.Add(std::move(f)); });
+  LinkClient collector(collector_options,
+                       [&](std::vector<Frame> f) { at_collector.Add(std::move(f)); });
   collector.Start();
   host.Start();
-  ASSERT_TRUE(vmuc::testing::WaitUntil([&] { return host.connected() && collector.connected(); }, 10s));
+  ASSERT_TRUE(
+      vmuc::testing::WaitUntil([&] { return host.connected() && collector.connected(); }, 10s));
   // The collector must be registered at the relay before uplink can reach it.
   ASSERT_TRUE(vmuc::testing::WaitUntil(
       [&] {
@@ -98,7 +100,10 @@ TEST(LinkTest, FramesFlowBothWaysAndClientsReattach) {
       [&] {
         host.Send(MakeFrame(1, 0, 0x04));
         return vmuc::testing::WaitUntil(
-            [&] { return at_collector.size() > before + 1 && at_collector.at(at_collector.size() - 1).payload[1] == 0x04; },
+            [&] {
+              return at_collector.size() > before + 1 &&
+                     at_collector.at(at_collector.size() - 1).payload[1] == 0x04;
+            },
             200ms);
       },
       20s))
@@ -116,7 +121,8 @@ TEST(LinkCodecTest, RejectsWhatTheWireMustNotCarry) {
   EXPECT_EQ(FromWire(wire).status().code(), absl::StatusCode::kInvalidArgument);
   ToWire(MakeFrame(5, 0, 1), &wire);
   wire.set_kind(link::PAYLOAD_UNSPECIFIED);
-  EXPECT_NE(std::string(FromWire(wire).status().message()).find("RadioFrame.kind"), std::string::npos);
+  EXPECT_NE(std::string(FromWire(wire).status().message()).find("RadioFrame.kind"),
+            std::string::npos);
 }
 
 }  // namespace
