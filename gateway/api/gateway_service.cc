@@ -39,9 +39,27 @@ grpc::Status Invalid(absl::string_view field, absl::string_view what) {
   return {grpc::StatusCode::INVALID_ARGUMENT, absl::StrCat(field, ": ", what)};
 }
 
+// Statuses from the service's own checks keep their code; anything else is the store
+// failing, which the client cannot fix: INTERNAL, and logged here.
 grpc::Status FromAbsl(const absl::Status& status) {
-  spdlog::error("api: store: {}", status.ToString());
-  return {grpc::StatusCode::INTERNAL, std::string(status.message())};
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      return {grpc::StatusCode::INVALID_ARGUMENT, std::string(status.message())};
+    case absl::StatusCode::kNotFound:
+      return {grpc::StatusCode::NOT_FOUND, std::string(status.message())};
+    default:
+      spdlog::error("api: store: {}", status.ToString());
+      return {grpc::StatusCode::INTERNAL, std::string(status.message())};
+  }
+}
+
+// The stored meter, or NotFound naming the field.
+absl::StatusOr<MeterRecord> FindMeter(Store& store, const std::string& meter_id) {
+  auto meter = store.GetMeter(meter_id);
+  if (!meter.ok()) return meter.status();
+  if (!meter->has_value())
+    return absl::NotFoundError(absl::StrCat("meter_id: no meter ", meter_id));
+  return **meter;
 }
 
 // Meter ids are the 16-digit meter number (OBIS 1.1.0.0.5.255).
@@ -187,13 +205,9 @@ grpc::ServerUnaryReactor* GatewayService::GetMeter(grpc::CallbackServerContext* 
   if (grpc::Status status = CheckMeterId(request->meter_id()); !status.ok()) {
     return Reply(context, status);
   }
-  auto meter = store_.GetMeter(request->meter_id());
+  auto meter = FindMeter(store_, request->meter_id());
   if (!meter.ok()) return Reply(context, FromAbsl(meter.status()));
-  if (!meter->has_value()) {
-    return Reply(context, {grpc::StatusCode::NOT_FOUND,
-                           absl::StrCat("meter_id: no meter ", request->meter_id())});
-  }
-  ToProto(**meter, response);
+  ToProto(*meter, response);
   return Reply(context, grpc::Status::OK);
 }
 
@@ -211,11 +225,8 @@ grpc::ServerUnaryReactor* GatewayService::ReadRegisters(grpc::CallbackServerCont
     }
     codes.push_back(obis->ToString());
   }
-  auto meter = store_.GetMeter(request->meter_id());
-  if (!meter.ok()) return Reply(context, FromAbsl(meter.status()));
-  if (!meter->has_value()) {
-    return Reply(context, {grpc::StatusCode::NOT_FOUND,
-                           absl::StrCat("meter_id: no meter ", request->meter_id())});
+  if (auto meter = FindMeter(store_, request->meter_id()); !meter.ok()) {
+    return Reply(context, FromAbsl(meter.status()));
   }
   auto registers = store_.LatestRegisters(request->meter_id(), codes);
   if (!registers.ok()) return Reply(context, FromAbsl(registers.status()));
