@@ -15,7 +15,7 @@ const TimePoint kEpoch = TimePoint(std::chrono::sys_days(std::chrono::year(2026)
 void BM_LoadModelSlot(benchmark::State& state) {
   const LoadModel model(42);
   int64_t slot = 1'767'225'600 / 60;
-  for (auto _ : state) benchmark::DoNotOptimize(model.PowerInSlot(slot++));
+  for (auto _ : state) benchmark::DoNotOptimize(model.PhasesInSlot(slot++));
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_LoadModelSlot);
@@ -34,22 +34,31 @@ void BM_MeterCoreAdvanceOneDay(benchmark::State& state) {
 }
 BENCHMARK(BM_MeterCoreAdvanceOneDay);
 
-// A push interval's worth (15 s) of catch-up for each of 100 000 meters: the per-push
-// cost at fleet scale, with state spread over memory as in a shard.
-void BM_FleetAdvance15s(benchmark::State& state) {
-  const uint32_t meters = static_cast<uint32_t>(state.range(0));
-  std::vector<MeterCore> fleet;
-  fleet.reserve(meters);
-  for (uint32_t i = 0; i < meters; ++i) fleet.emplace_back(FleetMeter(FleetSection(), i), kEpoch);
-  TimePoint t = kEpoch;
+// A year of one meter, fast-forwarded by events (aim: under 10 ms).
+void BM_MeterCoreFastForwardOneYear(benchmark::State& state) {
   for (auto _ : state) {
-    t += 15s;
-    for (MeterCore& core : fleet) core.AdvanceTo(t);
+    MeterCore core(FleetMeter(FleetSection(), 0), kEpoch);
+    core.AdvanceTo(kEpoch + 365 * 24h);
+    benchmark::DoNotOptimize(core.registers());
   }
-  state.SetItemsProcessed(state.iterations() * meters);
+}
+BENCHMARK(BM_MeterCoreFastForwardOneYear)->Unit(benchmark::kMillisecond);
+
+// A shard of 100 000 meters ticking: one metrology tick (1 s) per meter per iteration, a
+// tight loop over the shard (aim: 20 million meter-seconds per core-second).
+void BM_ShardTick(benchmark::State& state) {
+  const uint32_t meters = static_cast<uint32_t>(state.range(0));
+  std::vector<MeterCore> shard;
+  shard.reserve(meters);
+  for (uint32_t i = 0; i < meters; ++i) shard.emplace_back(FleetMeter(FleetSection(), i), kEpoch);
+  for (auto _ : state) {
+    for (MeterCore& core : shard) core.Tick();
+  }
+  state.counters["meter_seconds_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * meters, benchmark::Counter::kIsRate);
   state.counters["bytes_per_meter"] = static_cast<double>(sizeof(MeterCore));
 }
-BENCHMARK(BM_FleetAdvance15s)->Arg(100'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ShardTick)->Arg(100'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace vmuc::meters

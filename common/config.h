@@ -45,7 +45,7 @@ struct FleetSection {
   // Installation time: every register is zero here; meter state is a function of time since.
   TimePoint epoch = TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 1 / 1));
   std::chrono::seconds push_interval{15};
-  uint32_t shards = 1;
+  uint32_t shards = 2;
 };
 
 struct MeshSection {

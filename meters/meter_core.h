@@ -2,19 +2,30 @@
 //
 // Plain state plus functions of (state, inputs, time): no clock reads, threads, sockets or
 // files (design.md, principle 1). The owner (MeterActor, a test, a benchmark) says how far
-// to advance; the core integrates its load model exactly up to that instant at
-// millisecond resolution. Not thread-safe: owned by one actor.
+// to advance; the core integrates its load model exactly up to that second.
+//
+// Fast-forward by events: AdvanceTo() cuts time at the instants where something changes
+// (a load-model slot boundary, an integration-period end, a tariff switch) and integrates
+// each piece in one step, so a year costs one step per minute slot, not per second, and
+// gives exactly the registers that ticking second by second gives (the load is constant
+// inside a slot and every register is an integer sum).
+//
+// Time resolution is the second: the metrology tick is 1 s (design.md, "Data flow") and
+// every event of the datasheet (tariff switches, period ends) falls on whole seconds.
+// Not thread-safe: owned by one actor.
 #ifndef VMUC_METERS_METER_CORE_H_
 #define VMUC_METERS_METER_CORE_H_
 
-#include <array>
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/frame.h"
 #include "common/time.h"
 #include "meters/metrology/load_model.h"
-#include "meters/registers/energy_register.h"
+#include "meters/registers/demand.h"
+#include "meters/registers/energy_registers.h"
 
 namespace vmuc::meters {
 
@@ -25,31 +36,71 @@ struct MeterIdentity {
   std::string MeterId() const;  // the serial as 16 digits
 };
 
+// Which tariff is in force, and when it can next change. Implemented by the tariff plans
+// (meters/tariff/); shared by every meter with the same plan, so it must be immutable.
+class TariffSource {
+ public:
+  virtual ~TariffSource() = default;
+  virtual int TariffAt(TimePoint t) const = 0;  // 1..4
+  // The first instant after `t` at which TariffAt may differ; nullopt: never.
+  virtual std::optional<TimePoint> NextChangeAfter(TimePoint t) const = 0;
+};
+
+// Laid out small: every meter carries a copy (16 bytes).
+struct MeterOptions {
+  const TariffSource* tariffs = nullptr;             // nullptr: always tariff 1
+  uint32_t power_threshold_w = 0;                      // 0: power threshold counter off
+  uint16_t integration_period_min = 15;                // Z4: 15, 30 or 60
+  EnergyType energy_type = EnergyType::kFourQuadrant;  // type number X9
+};
+
 class MeterCore {
  public:
-  // The meter is installed at `epoch` with every register at zero.
-  MeterCore(MeterIdentity identity, TimePoint epoch);
+  // The meter is installed at `epoch` (floored to the second) with every register at zero.
+  MeterCore(MeterIdentity identity, TimePoint epoch, MeterOptions options = {});
 
-  // Integrates from the current time to `t`; `t` before the current time is a
-  // programming error (time never runs backwards inside a meter) and aborts.
+  // Integrates from the current time to `t` (floored to the second). `t` before the
+  // current time is a programming error (time never runs backwards inside a meter).
   void AdvanceTo(TimePoint t);
+  // One metrology tick: AdvanceTo(time() + 1 s).
+  void Tick() { AdvanceTo(time() + std::chrono::seconds(1)); }
+
+  // Closes a debiting (billing) period: accumulates and resets the peaks and counts the
+  // debiting stop (the billing logger of the loggers issue stores the value set first).
+  void EndBillingPeriod();
 
   const MeterIdentity& identity() const { return identity_; }
-  TimePoint time() const { return TimePoint(std::chrono::milliseconds(now_unix_ms_)); }
+  TimePoint time() const { return TimePoint(std::chrono::seconds(now_unix_s_)); }
+  const EnergyRegisters& registers() const { return registers_; }
+  const DemandRegisters& demand() const { return demand_; }
+  int current_tariff() const { return tariff_; }
+  // Instantaneous per-phase values now (what 1.1.21.7.0 and friends read).
+  const PhaseSet& present_values() const { return slot_values_; }
+  // Seconds with supply since installation (the hour counter shows hours).
+  uint64_t supply_seconds() const { return supply_seconds_; }
+  uint32_t debiting_stop_count() const { return debiting_stop_count_; }
 
-  // A+ total (Wh), the sum of the three measuring systems (datasheet, "Energy reading":
-  // each system's registration is summed in the meter's main registers).
-  uint64_t active_import_wh() const { return active_import_total_.wh(); }
+  // Shorthands for the A+ registers (Wh).
+  uint64_t active_import_wh() const { return registers_.total.wh(kActiveImport); }
   uint64_t active_import_wh(int phase) const {
-    return active_import_phase_[static_cast<size_t>(phase)].wh();
+    return registers_.phase[static_cast<size_t>(phase)].wh(kActiveImport);
   }
 
  private:
-  MeterIdentity identity_;
-  LoadModel load_;
-  int64_t now_unix_ms_;
-  EnergyRegister active_import_total_;
-  std::array<EnergyRegister, kPhases> active_import_phase_;
+  void LoadSlot(int64_t slot);
+  void UpdateTariff();
+
+  MeterIdentity identity_;  // its load_seed is the load model's seed
+  MeterOptions options_;
+  int64_t now_unix_s_;
+  int64_t slot_ = -1;  // the load-model slot slot_values_ belongs to
+  PhaseSet slot_values_{};
+  int tariff_ = 1;
+  int64_t next_tariff_change_s_ = INT64_MAX;
+  EnergyRegisters registers_;
+  DemandRegisters demand_;
+  uint64_t supply_seconds_ = 0;
+  uint32_t debiting_stop_count_ = 0;
 };
 
 }  // namespace vmuc::meters

@@ -12,6 +12,20 @@
 #include "meters/fleet.h"
 #include "radio_mesh/link_client.h"
 
+namespace {
+
+void StartActorsOneByOne(vmuc::ShardLoop& loop,
+                         std::vector<std::unique_ptr<vmuc::meters::MeterActor>>& actors,
+                         size_t next) {
+  if (next >= actors.size()) return;
+  loop.Post([&loop, &actors, next] {
+    actors[next]->Start();
+    StartActorsOneByOne(loop, actors, next + 1);
+  });
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace vmuc;
   WorkerStart start = StartWorker("vmuc-meterd", "the virtual meter host", argc, argv);
@@ -58,9 +72,9 @@ int main(int argc, char** argv) {
   }
   link.Start();
   for (Shard& shard : shards) {
-    shard.loop->Post([&shard] {
-      for (auto& actor : shard.actors) actor->Start();
-    });
+    // One meter's catch-up replay per loop turn: early meters start pushing while later
+    // ones still replay, instead of every push waiting for the whole shard's replay.
+    StartActorsOneByOne(*shard.loop, shard.actors, 0);
     shard.loop->Start();
   }
   spdlog::info("hosting {} meters on {} shards, pushing every {} s", fleet.meters, fleet.shards,

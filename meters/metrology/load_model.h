@@ -1,14 +1,18 @@
-// LoadModel: a household's per-phase active power as a seeded function of time.
+// LoadModel: a household's per-phase active and reactive power as a seeded function of
+// time (design.md, principle 3).
 //
-// Power is constant over one-minute slots and each slot's value depends only on (seed,
-// slot index), never on what was computed before: any instant can be evaluated directly,
-// two machines agree bit for bit, and a meter host that restarts replays exactly the
-// registers an uninterrupted run reaches (design.md, principle 3). Powers are integer
-// milliwatts so energy integrates without float drift (principle 4).
+// Power is constant over one-minute slots. A slot's values depend only on (seed, slot),
+// never on earlier slots: any instant can be evaluated directly, every machine agrees bit
+// for bit, and a restarted meter host replays exactly. All values are integers (mW, mvar).
 //
-// This is the thin-slice model (base load, a cycling fridge, a daily pattern and random
-// appliances); the full household mix with reactive power, PV export, EV charging and
-// harmonics replaces it in the metrology issue behind the same interface.
+// The household (fixed per seed): a base load on each phase (inductive, PF ~0.95), a
+// cycling fridge on L1 (inductive), always-on electronics on L2 (capacitive), activity
+// loads and 2 kW appliances following a daily pattern (resistive); optionally a heat pump
+// (3-phase, inductive, PF ~0.9, more in winter), an 11 kW three-phase EV charger (night
+// sessions) and PV (3-8 kWp, midday, seasonal and cloudy, with an inverter that runs at a
+// small inductive or capacitive reactive power). Together they drive every phase through
+// all four quadrants of IEC 62053-23 over a year: Q1 most of the time, Q4 when the
+// capacitive electronics dominate, Q2/Q3 while PV exports.
 #ifndef VMUC_METERS_METROLOGY_LOAD_MODEL_H_
 #define VMUC_METERS_METROLOGY_LOAD_MODEL_H_
 
@@ -16,22 +20,32 @@
 #include <chrono>
 #include <cstdint>
 
+#include "meters/metrology/measurement.h"
+
 namespace vmuc::meters {
 
-inline constexpr int kPhases = 3;
+using PhaseSet = std::array<PhaseValues, kPhases>;
 
-struct PhasePowers {
-  std::array<int64_t, kPhases> active_import_mw{};  // L1, L2, L3, each >= 0
+// What a household has; drawn from the seed (fleet mix percentages in the comments).
+struct Household {
+  std::array<int32_t, kPhases> base_w{};  // 60..251 W per phase
+  bool has_pv = false;                    // 40 %
+  int32_t pv_peak_w = 0;                  // 3000..8100 W
+  bool pv_inductive = false;              // inverter reactive power sign
+  bool has_ev = false;                    // 30 %
+  bool has_heat_pump = false;             // 35 %
+  int32_t fridge_offset_min = 0;          // phase of the 50-minute fridge cycle
 };
 
 class LoadModel {
  public:
-  static constexpr std::chrono::milliseconds kSlot{60'000};
+  static constexpr std::chrono::seconds kSlot{60};
 
   explicit LoadModel(uint64_t seed) : seed_(seed) {}
 
-  // `slot` counts kSlot-long slots since the Unix epoch (floor(unix_ms / 60000)).
-  PhasePowers PowerInSlot(int64_t slot) const;
+  Household household() const;
+  // `slot` counts kSlot-long slots since the Unix epoch (floor(unix_seconds / 60)).
+  PhaseSet PhasesInSlot(int64_t slot) const;
 
  private:
   uint64_t seed_;

@@ -7,50 +7,64 @@ namespace {
 
 constexpr int64_t kJan2026Slot = 1'767'225'600 / 60;
 
-TEST(LoadModelTest, SameSeedAndSlotGiveTheSamePower) {
+bool SameValues(const PhaseSet& a, const PhaseSet& b) {
+  for (int i = 0; i < kPhases; ++i) {
+    if (a[static_cast<size_t>(i)].active_mw != b[static_cast<size_t>(i)].active_mw ||
+        a[static_cast<size_t>(i)].reactive_mvar != b[static_cast<size_t>(i)].reactive_mvar) {
+      return false;
+    }
+  }
+  return true;
+}
+
+TEST(LoadModelTest, SameSeedAndSlotGiveTheSameValues) {
   const LoadModel a(42), b(42);
   for (int64_t slot = kJan2026Slot; slot < kJan2026Slot + 1000; ++slot) {
-    EXPECT_EQ(a.PowerInSlot(slot).active_import_mw, b.PowerInSlot(slot).active_import_mw);
+    EXPECT_TRUE(SameValues(a.PhasesInSlot(slot), b.PhasesInSlot(slot)));
   }
 }
 
 TEST(LoadModelTest, PinnedValuesDoNotChangeAcrossBuildsOrMachines) {
   // Golden values: changing them changes every reading of every fleet, so do it on purpose.
   EXPECT_EQ(Mix64(0), 0xE220A8397B1DCDAFULL);  // SplitMix64's published first output
-  const PhasePowers p = LoadModel(1).PowerInSlot(kJan2026Slot);
-  EXPECT_EQ(p.active_import_mw, (std::array<int64_t, 3>{204'750, 307'080, 61'500}));
+  const PhaseSet p = LoadModel(1).PhasesInSlot(kJan2026Slot + 12 * 60);  // noon
+  EXPECT_EQ(p[0].active_mw, 1'195'378);
+  EXPECT_EQ(p[1].reactive_mvar, 229'000);
+  EXPECT_EQ(p[2].apparent_mva, 840'294);
 }
 
 TEST(LoadModelTest, DifferentHouseholdsDiffer) {
   int differing = 0;
   for (int64_t slot = kJan2026Slot; slot < kJan2026Slot + 100; ++slot) {
-    if (LoadModel(1).PowerInSlot(slot).active_import_mw !=
-        LoadModel(2).PowerInSlot(slot).active_import_mw) {
-      ++differing;
-    }
+    if (!SameValues(LoadModel(1).PhasesInSlot(slot), LoadModel(2).PhasesInSlot(slot))) ++differing;
   }
   EXPECT_GT(differing, 90);
 }
 
-TEST(LoadModelTest, PowerIsPlausibleForAHousehold) {
-  // Over a week: every phase at least its base load, never beyond 3 x 100 A x 230 V, and
-  // a mean total between 300 W and 2 kW.
-  const LoadModel model(7);
-  int64_t sum_mw = 0;
-  const int64_t slots = 7 * 24 * 60;
-  for (int64_t slot = kJan2026Slot; slot < kJan2026Slot + slots; ++slot) {
-    const PhasePowers p = model.PowerInSlot(slot);
-    int64_t total = 0;
-    for (int64_t mw : p.active_import_mw) {
-      EXPECT_GE(mw, 60'000);
-      EXPECT_LE(mw, 23'000'000);
-      total += mw;
+TEST(LoadModelTest, AFleetIsPlausibleOverAYear) {
+  // 50 households, one sample an hour for a year: every phase within 3 x 100 A x 276 V;
+  // a mean import between 300 W and 3 kW; PV households export at noon in summer.
+  int64_t sum_mw = 0, samples = 0, exporting = 0, with_pv = 0;
+  for (uint64_t seed = 1; seed <= 50; ++seed) {
+    const LoadModel model(seed);
+    with_pv += model.household().has_pv ? 1 : 0;
+    for (int64_t slot = kJan2026Slot; slot < kJan2026Slot + 365 * 1440; slot += 60) {
+      const PhaseSet p = model.PhasesInSlot(slot);
+      for (const PhaseValues& v : p) {
+        ASSERT_LE(v.apparent_mva, 27'600'000);
+        ASSERT_GE(v.apparent_mva, v.active_mw >= 0 ? v.active_mw : -v.active_mw);
+        sum_mw += v.active_mw;
+      }
+      ++samples;
     }
-    sum_mw += total;
+    const PhaseSet june_noon = model.PhasesInSlot(kJan2026Slot + 170 * 1440 + 11 * 60);
+    if (june_noon[0].active_mw + june_noon[1].active_mw + june_noon[2].active_mw < 0) ++exporting;
   }
-  const int64_t mean_w = sum_mw / slots / 1000;
+  const int64_t mean_w = sum_mw / samples / 1000;
   EXPECT_GT(mean_w, 300);
-  EXPECT_LT(mean_w, 2000);
+  EXPECT_LT(mean_w, 3000);
+  EXPECT_GT(with_pv, 10);
+  EXPECT_GT(exporting, 0);
 }
 
 }  // namespace

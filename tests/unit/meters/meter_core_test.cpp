@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "meters/fleet.h"
 
 namespace vmuc::meters {
@@ -9,15 +11,49 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// 128-bit sums for the independent reference (GCC extension; the core itself needs none).
-__extension__ typedef __int128 Wide;
-
 const TimePoint kEpoch = TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 1 / 1));
 
-MeterIdentity Identity(uint32_t index = 3) {
+MeterIdentity Identity(uint32_t index = 3, uint64_t seed = 11) {
   FleetSection fleet;
-  fleet.seed = 11;
+  fleet.seed = seed;
   return FleetMeter(fleet, index);
+}
+
+int64_t UnixSeconds(TimePoint t) {
+  return std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+}
+
+// 128-bit sums for the reference (a GCC extension; the core itself needs none).
+__extension__ typedef __int128 Wide;
+
+// An independent reference: walk the slots, apply the quadrant rules from scratch.
+struct Reference {
+  std::array<std::array<uint64_t, kRegisterCount>, kPhases> phase{};
+  Wide net_active_mws = 0;  // integral of P (all phases)
+};
+
+Reference Integrate(const MeterIdentity& identity, TimePoint from, TimePoint to) {
+  const LoadModel model(identity.load_seed);
+  Reference ref;
+  for (int64_t t = UnixSeconds(from); t < UnixSeconds(to);) {
+    const int64_t slot = t / 60;
+    const int64_t next = std::min(UnixSeconds(to), (slot + 1) * 60);
+    const PhaseSet values = model.PhasesInSlot(slot);
+    for (int i = 0; i < kPhases; ++i) {
+      const int64_t p = values[static_cast<size_t>(i)].active_mw;
+      const int64_t q = values[static_cast<size_t>(i)].reactive_mvar;
+      const uint64_t dt = static_cast<uint64_t>(next - t);
+      auto& r = ref.phase[static_cast<size_t>(i)];
+      (p >= 0 ? r[kActiveImport] : r[kActiveExport]) += static_cast<uint64_t>(p >= 0 ? p : -p) * dt;
+      const int quadrant = p >= 0 ? (q >= 0 ? 1 : 4) : (q >= 0 ? 2 : 3);
+      r[kReactiveQ1 + quadrant - 1] += static_cast<uint64_t>(q >= 0 ? q : -q) * dt;
+      const double s = std::floor(std::sqrt(static_cast<double>(p) * p + static_cast<double>(q) * q));
+      (p >= 0 ? r[kApparentImport] : r[kApparentExport]) += static_cast<uint64_t>(s) * dt;
+      ref.net_active_mws += static_cast<Wide>(p) * static_cast<int64_t>(dt);
+    }
+    t = next;
+  }
+  return ref;
 }
 
 TEST(MeterCoreTest, StartsAtZeroAtTheEpoch) {
@@ -25,64 +61,113 @@ TEST(MeterCoreTest, StartsAtZeroAtTheEpoch) {
   EXPECT_EQ(core.time(), kEpoch);
   EXPECT_EQ(core.active_import_wh(), 0u);
   EXPECT_EQ(core.identity().MeterId(), "5700000000000004");
+  EXPECT_EQ(core.registers(), EnergyRegisters{});
 }
 
-TEST(MeterCoreTest, AplusIsTheExactIntegralOfTheLoadModel) {
-  // Independent check: sum power x time over the slots in 128-bit, divide once.
+TEST(MeterCoreTest, RegistersAreTheExactIntegralOfTheLoadModel) {
   const MeterIdentity identity = Identity();
   MeterCore core(identity, kEpoch);
-  const TimePoint end = kEpoch + 3 * 24h + 17min + 12s + 345ms;
+  const TimePoint end = kEpoch + 3 * 24h + 17min + 12s;
   core.AdvanceTo(end);
-
-  const LoadModel model(identity.load_seed);
-  Wide total_mw_ms = 0;
-  Wide phase_mw_ms[3] = {0, 0, 0};
-  const int64_t begin_ms =
-      std::chrono::floor<std::chrono::milliseconds>(kEpoch).time_since_epoch().count();
-  const int64_t end_ms =
-      std::chrono::floor<std::chrono::milliseconds>(end).time_since_epoch().count();
-  for (int64_t t = begin_ms; t < end_ms;) {
-    const int64_t slot = t / 60'000;
-    const int64_t next = std::min(end_ms, (slot + 1) * 60'000);
-    const PhasePowers p = model.PowerInSlot(slot);
-    for (int i = 0; i < 3; ++i) {
-      total_mw_ms += static_cast<Wide>(p.active_import_mw[i]) * (next - t);
-      phase_mw_ms[i] += static_cast<Wide>(p.active_import_mw[i]) * (next - t);
-    }
-    t = next;
-  }
-  EXPECT_EQ(core.active_import_wh(), static_cast<uint64_t>(total_mw_ms / 3'600'000'000));
-  for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(core.active_import_wh(i), static_cast<uint64_t>(phase_mw_ms[i] / 3'600'000'000));
+  const Reference ref = Integrate(identity, kEpoch, end);
+  for (int i = 0; i < kPhases; ++i) {
+    EXPECT_EQ(core.registers().phase[static_cast<size_t>(i)].milli_unit_seconds,
+              ref.phase[static_cast<size_t>(i)])
+        << "phase " << i;
   }
   EXPECT_GT(core.active_import_wh(), 1000u) << "three days of a household is over 1 kWh";
+  EXPECT_EQ(core.supply_seconds(), static_cast<uint64_t>(UnixSeconds(end) - UnixSeconds(kEpoch)));
 }
 
-TEST(MeterCoreTest, OneJumpEqualsTickingSecondBySecond) {
-  MeterCore jumped(Identity(), kEpoch);
-  MeterCore ticked(Identity(), kEpoch);
-  const TimePoint end = kEpoch + 6h + 500ms;
+TEST(MeterCoreTest, FastForwardEqualsTickingSecondBySecondOverAWeek) {
+  MeterCore jumped(Identity(), kEpoch, {.power_threshold_w = 1500});
+  MeterCore ticked(Identity(), kEpoch, {.power_threshold_w = 1500});
+  const TimePoint end = kEpoch + 7 * 24h;
   jumped.AdvanceTo(end);
-  for (TimePoint t = kEpoch + 1s; t <= end; t += 1s) ticked.AdvanceTo(t);
-  ticked.AdvanceTo(end);
-  EXPECT_EQ(jumped.active_import_wh(), ticked.active_import_wh());
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(jumped.active_import_wh(i), ticked.active_import_wh(i));
-}
-
-TEST(MeterCoreTest, TotalIsThePhasesSummedBeforeRounding) {
-  MeterCore core(Identity(5), kEpoch);
-  core.AdvanceTo(kEpoch + 30 * 24h);
-  const uint64_t phases =
-      core.active_import_wh(0) + core.active_import_wh(1) + core.active_import_wh(2);
-  // Each phase register drops under 1 Wh of residue; the total drops under 1 Wh once.
-  EXPECT_GE(core.active_import_wh(), phases);
-  EXPECT_LE(core.active_import_wh(), phases + 2);
+  while (ticked.time() < end) ticked.Tick();
+  EXPECT_EQ(jumped.registers(), ticked.registers());
+  EXPECT_EQ(jumped.demand(), ticked.demand());
+  EXPECT_EQ(jumped.supply_seconds(), ticked.supply_seconds());
+  EXPECT_GT(jumped.demand().peaks[kPeakActiveImport].value, 0u);
 }
 
 TEST(MeterCoreDeathTest, TimeNeverRunsBackwards) {
   MeterCore core(Identity(), kEpoch);
   core.AdvanceTo(kEpoch + 1h);
   EXPECT_DEATH(core.AdvanceTo(kEpoch + 30min), "went back in time");
+}
+
+// Switches at 07:00 and 22:00 UTC between T1 (day) and T2 (night).
+class DayNight final : public TariffSource {
+ public:
+  int TariffAt(TimePoint t) const override {
+    const int64_t s = UnixSeconds(t) % 86400;
+    return s >= 7 * 3600 && s < 22 * 3600 ? 1 : 2;
+  }
+  std::optional<TimePoint> NextChangeAfter(TimePoint t) const override {
+    const int64_t day = UnixSeconds(t) / 86400 * 86400;
+    for (int64_t candidate : {day + 7 * 3600, day + 22 * 3600, day + 86400 + 7 * 3600}) {
+      if (candidate > UnixSeconds(t)) return TimePoint(std::chrono::seconds(candidate));
+    }
+    return std::nullopt;
+  }
+};
+
+TEST(MeterCoreTest, TariffSwitchesLandOnTheBoundarySecond) {
+  const DayNight plan;
+  const MeterIdentity identity = Identity();
+  MeterCore core(identity, kEpoch, {.tariffs = &plan});
+  core.AdvanceTo(kEpoch + 6h + 59min + 59s);
+  EXPECT_EQ(core.current_tariff(), 2);
+  core.AdvanceTo(kEpoch + 7h);
+  EXPECT_EQ(core.current_tariff(), 1);
+  core.AdvanceTo(kEpoch + 2 * 24h);
+  // T2 holds exactly the A+ of 00:00-07:00 and 22:00-24:00 of both days, T1 the rest.
+  uint64_t night = 0;
+  for (int day = 0; day < 2; ++day) {
+    const TimePoint midnight = kEpoch + day * 24h;
+    for (auto [from, to] : {std::pair{midnight, midnight + 7h}, std::pair{midnight + 22h, midnight + 24h}}) {
+      const Reference ref = Integrate(identity, from, to);
+      for (const auto& phase : ref.phase) night += phase[kActiveImport];
+    }
+  }
+  EXPECT_EQ(core.registers().active_import_tariff[1], night);
+  EXPECT_EQ(core.registers().active_import_tariff[0] + night,
+            core.registers().total.milli_unit_seconds[kActiveImport]);
+}
+
+// Properties over many households and a month each.
+TEST(MeterCorePropertyTest, SumsIntegralsMonotonyAndAllQuadrants) {
+  std::set<int> quadrants_seen;
+  for (uint32_t index = 0; index < 24; ++index) {
+    const MeterIdentity identity = Identity(index, 99);
+    MeterCore core(identity, kEpoch + 150 * 24h);  // June: PV season
+    EnergyRegisters previous = core.registers();
+    for (int day = 1; day <= 30; ++day) {
+      core.AdvanceTo(kEpoch + (150 + day) * 24h);
+      const EnergyRegisters& now = core.registers();
+      for (int r = 0; r < kRegisterCount; ++r) {
+        uint64_t sum = 0;
+        for (const RegisterSet& phase : now.phase) sum += phase.milli_unit_seconds[static_cast<size_t>(r)];
+        ASSERT_EQ(sum, now.total.milli_unit_seconds[static_cast<size_t>(r)]) << "register " << r;
+        ASSERT_GE(now.total.milli_unit_seconds[static_cast<size_t>(r)],
+                  previous.total.milli_unit_seconds[static_cast<size_t>(r)]);
+      }
+      uint64_t tariff_sum = 0;
+      for (uint64_t t : now.active_import_tariff) tariff_sum += t;
+      ASSERT_EQ(tariff_sum, now.total.milli_unit_seconds[kActiveImport]);
+      previous = now;
+    }
+    const Reference ref = Integrate(identity, kEpoch + 150 * 24h, core.time());
+    const auto& total = core.registers().total.milli_unit_seconds;
+    EXPECT_TRUE(static_cast<Wide>(total[kActiveImport]) - static_cast<Wide>(total[kActiveExport]) ==
+                ref.net_active_mws)
+        << "A+ - A- must equal the integral of P";
+    for (int q = 0; q < 4; ++q) {
+      if (total[static_cast<size_t>(kReactiveQ1 + q)] > 0) quadrants_seen.insert(q + 1);
+    }
+  }
+  EXPECT_EQ(quadrants_seen, (std::set<int>{1, 2, 3, 4})) << "the fleet must visit all four quadrants";
 }
 
 TEST(FleetTest, IdentitiesAreDistinctAndDerivedFromTheConfig) {
@@ -97,8 +182,6 @@ TEST(FleetTest, IdentitiesAreDistinctAndDerivedFromTheConfig) {
     seeds.insert(identity.load_seed);
   }
   EXPECT_EQ(seeds.size(), 1000u);
-  fleet.seed = 4;
-  EXPECT_NE(FleetMeter(fleet, 0).load_seed, *seeds.begin());
 }
 
 }  // namespace
