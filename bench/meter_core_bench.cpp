@@ -14,13 +14,13 @@ const TimePoint kEpoch = TimePoint(std::chrono::sys_days(std::chrono::year(2026)
 
 void BM_LoadModelSlot(benchmark::State& state) {
   const LoadModel model(42);
-  int64_t slot = 1'767'225'600 / 60;
+  int64_t slot = 1'767'225'600 / LoadModel::kSlot.count();
   for (auto _ : state) benchmark::DoNotOptimize(model.PhasesInSlot(slot++));
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_LoadModelSlot);
 
-// One meter-day per iteration (1440 load-model slots).
+// One meter-day per iteration (288 load-model slots).
 void BM_MeterCoreAdvanceOneDay(benchmark::State& state) {
   MeterCore core(FleetMeter(FleetSection(), 0), kEpoch);
   TimePoint t = kEpoch;

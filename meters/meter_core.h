@@ -48,7 +48,7 @@ class TariffSource {
 
 // Laid out small: every meter carries a copy (16 bytes).
 struct MeterOptions {
-  const TariffSource* tariffs = nullptr;             // nullptr: always tariff 1
+  const TariffSource* tariffs = nullptr;               // nullptr: always tariff 1
   uint32_t power_threshold_w = 0;                      // 0: power threshold counter off
   uint16_t integration_period_min = 15;                // Z4: 15, 30 or 60
   EnergyType energy_type = EnergyType::kFourQuadrant;  // type number X9
@@ -81,13 +81,12 @@ class MeterCore {
   uint32_t debiting_stop_count() const { return debiting_stop_count_; }
 
   // Shorthands for the A+ registers (Wh).
-  uint64_t active_import_wh() const { return registers_.total.wh(kActiveImport); }
+  uint64_t active_import_wh() const { return registers_.total().wh(kActiveImport); }
   uint64_t active_import_wh(int phase) const {
     return registers_.phase[static_cast<size_t>(phase)].wh(kActiveImport);
   }
 
  private:
-  void LoadSlot(int64_t slot);
   void UpdateTariff();
 
   MeterIdentity identity_;  // its load_seed is the load model's seed

@@ -1,7 +1,9 @@
 // LoadModel: a household's per-phase active and reactive power as a seeded function of
 // time (design.md, principle 3).
 //
-// Power is constant over one-minute slots. A slot's values depend only on (seed, slot),
+// Power is constant over five-minute slots (load profiles and demand are 15-minute
+// quantities; five minutes keeps appliance and cloud changes while a simulated year
+// stays around 100 000 steps). A slot's values depend only on (seed, slot),
 // never on earlier slots: any instant can be evaluated directly, every machine agrees bit
 // for bit, and a restarted meter host replays exactly. All values are integers (mW, mvar).
 //
@@ -34,21 +36,46 @@ struct Household {
   bool pv_inductive = false;              // inverter reactive power sign
   bool has_ev = false;                    // 30 %
   bool has_heat_pump = false;             // 35 %
-  int32_t fridge_offset_min = 0;          // phase of the 50-minute fridge cycle
+  int32_t fridge_offset_slots = 0;        // phase of the 50-minute fridge cycle
 };
 
 class LoadModel {
  public:
-  static constexpr std::chrono::seconds kSlot{60};
+  static constexpr std::chrono::seconds kSlot{300};
+  static constexpr int64_t kSlotsPerHour = 3600 / kSlot.count();
 
   explicit LoadModel(uint64_t seed) : seed_(seed) {}
 
   Household household() const;
-  // `slot` counts kSlot-long slots since the Unix epoch (floor(unix_seconds / 60)).
+  // `slot` counts kSlot-long slots since the Unix epoch (floor(unix_seconds / 300)).
   PhaseSet PhasesInSlot(int64_t slot) const;
 
  private:
   uint64_t seed_;
+};
+
+// Walks a LoadModel slot by slot, as fast-forward does: what holds for a whole hour (heat
+// pump, EV session, PV clear-sky level, activity) is computed once per hour, and S is
+// recomputed only for a phase whose P or Q changed. Gives exactly PhasesInSlot's values,
+// for any order of slots (a test checks); cheapest for consecutive ones. A local of the
+// fast-forward loop, not meter state.
+class LoadCursor {
+ public:
+  explicit LoadCursor(uint64_t seed);
+  const PhaseSet& At(int64_t slot);
+
+ private:
+  void LoadHour(int64_t hour_index);
+
+  uint64_t seed_;
+  uint64_t slot_key_;  // Mix64(seed): the per-slot hash is Mix64(slot_key_ ^ slot)
+  Household house_;
+  int64_t hour_index_ = -1;
+  std::array<int64_t, kPhases> hour_p_mw_{};
+  std::array<int64_t, kPhases> hour_q_mvar_{};
+  int64_t pv_clear_mw_ = 0;  // PV this hour before clouds
+  int64_t activity_percent_ = 0;
+  PhaseSet values_{};
 };
 
 // SplitMix64 finaliser: a well-mixed 64-bit hash, the project's source of seeded

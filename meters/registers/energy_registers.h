@@ -65,7 +65,15 @@ struct RegisterSet {
 
 struct EnergyRegisters {
   std::array<RegisterSet, kPhases> phase;
-  RegisterSet total;
+  // The totals are the phases summed (derived, not stored: 64 bytes less per meter).
+  RegisterSet total() const {
+    RegisterSet sum;
+    for (size_t r = 0; r < kRegisterCount; ++r) {
+      sum.milli_unit_seconds[r] = phase[0].milli_unit_seconds[r] + phase[1].milli_unit_seconds[r] +
+                                  phase[2].milli_unit_seconds[r];
+    }
+    return sum;
+  }
   std::array<uint64_t, kTariffs> active_import_tariff{};    // A+ T1..T4, mW·s
   std::array<uint64_t, kTariffs> reactive_import_tariff{};  // R+ T1..T4, mvar·s
 

@@ -17,20 +17,20 @@ std::array<PhaseValues, kPhases> OnL1(int64_t p_mw, int64_t q_mvar) {
 TEST(DemandTest, KnownStepProfileGivesTheKnownPeakAndTimeStamp) {
   EnergyRegisters regs;
   DemandRegisters demand;
-  demand.StartPeriod(regs.total);
+  demand.StartPeriod(regs.total());
   auto run = [&](int64_t p_mw, int64_t seconds) {
     regs.Integrate(OnL1(p_mw, p_mw / 2), seconds, 1, EnergyType::kFourQuadrant);
   };
   run(1'000'000, kPeriod);
-  demand.EndPeriod(regs.total, kPeriod, 1, kT0 + kPeriod, 2500);
+  demand.EndPeriod(regs.total(), kPeriod, 1, kT0 + kPeriod, 2500);
   run(2'000'000, 300);
   run(500'000, 600);
-  demand.EndPeriod(regs.total, kPeriod, 2, kT0 + 2 * kPeriod, 2500);
+  demand.EndPeriod(regs.total(), kPeriod, 2, kT0 + 2 * kPeriod, 2500);
   EXPECT_EQ(demand.last_average_active_import_w, 1000u);
   run(3'000'000, kPeriod);
-  demand.EndPeriod(regs.total, kPeriod, 2, kT0 + 3 * kPeriod, 2500);
+  demand.EndPeriod(regs.total(), kPeriod, 2, kT0 + 3 * kPeriod, 2500);
   run(200'000, kPeriod);
-  demand.EndPeriod(regs.total, kPeriod, 1, kT0 + 4 * kPeriod, 2500);
+  demand.EndPeriod(regs.total(), kPeriod, 1, kT0 + 4 * kPeriod, 2500);
 
   EXPECT_EQ(demand.peaks[kPeakActiveImport], (Peak{3000, kT0 + 3 * kPeriod}));
   EXPECT_EQ(demand.peaks[kPeakActiveImportT1], (Peak{1000, kT0 + kPeriod}));
@@ -51,9 +51,9 @@ TEST(DemandTest, KnownStepProfileGivesTheKnownPeakAndTimeStamp) {
 TEST(DemandTest, ExportShowsInSminusMax) {
   EnergyRegisters regs;
   DemandRegisters demand;
-  demand.StartPeriod(regs.total);
+  demand.StartPeriod(regs.total());
   regs.Integrate(OnL1(-4'000'000, 0), kPeriod, 1, EnergyType::kFourQuadrant);
-  demand.EndPeriod(regs.total, kPeriod, 1, kT0 + kPeriod, 0);
+  demand.EndPeriod(regs.total(), kPeriod, 1, kT0 + kPeriod, 0);
   EXPECT_EQ(demand.peaks[kPeakApparentExport], (Peak{4000, kT0 + kPeriod}));
   EXPECT_EQ(demand.peaks[kPeakActiveImport].value, 0u);
   EXPECT_EQ(demand.power_threshold_count, 0u);  // threshold 0: counter off

@@ -43,7 +43,8 @@ TEST_P(ConstantLoadTest, OneHourOneDayTenYearsAreExact) {
   for (const int64_t hours : {int64_t{1}, int64_t{24}, int64_t{10} * 8766}) {  // 8766 h/year
     EnergyRegisters regs;
     // Ten years in one-hour steps, as the fast-forward would cut them.
-    for (int64_t h = 0; h < hours; ++h) regs.Integrate(Same(c.p_mw, c.q_mvar), kHour, 1, EnergyType::kFourQuadrant);
+    for (int64_t h = 0; h < hours; ++h)
+      regs.Integrate(Same(c.p_mw, c.q_mvar), kHour, 1, EnergyType::kFourQuadrant);
     for (int i = 0; i < kPhases; ++i) {
       const RegisterSet& set = regs.phase[static_cast<size_t>(i)];
       EXPECT_EQ(set.wh(c.active), static_cast<uint64_t>(1000 * hours));
@@ -56,7 +57,7 @@ TEST_P(ConstantLoadTest, OneHourOneDayTenYearsAreExact) {
         }
       }
     }
-    EXPECT_EQ(regs.total.wh(c.active), static_cast<uint64_t>(3000 * hours));
+    EXPECT_EQ(regs.total().wh(c.active), static_cast<uint64_t>(3000 * hours));
     if (c.active == kActiveImport) {
       EXPECT_EQ(regs.active_import_tariff[0] / kMilliUnitSecondsPerUnitHour,
                 static_cast<uint64_t>(3000 * hours));
@@ -66,10 +67,11 @@ TEST_P(ConstantLoadTest, OneHourOneDayTenYearsAreExact) {
 
 INSTANTIATE_TEST_SUITE_P(
     Quadrants, ConstantLoadTest,
-    ::testing::Values(QuadrantCase{1'000'000, 500'000, kActiveImport, kReactiveQ1, kApparentImport},
-                      QuadrantCase{-1'000'000, 500'000, kActiveExport, kReactiveQ2, kApparentExport},
-                      QuadrantCase{-1'000'000, -500'000, kActiveExport, kReactiveQ3, kApparentExport},
-                      QuadrantCase{1'000'000, -500'000, kActiveImport, kReactiveQ4, kApparentImport}));
+    ::testing::Values(
+        QuadrantCase{1'000'000, 500'000, kActiveImport, kReactiveQ1, kApparentImport},
+        QuadrantCase{-1'000'000, 500'000, kActiveExport, kReactiveQ2, kApparentExport},
+        QuadrantCase{-1'000'000, -500'000, kActiveExport, kReactiveQ3, kApparentExport},
+        QuadrantCase{1'000'000, -500'000, kActiveImport, kReactiveQ4, kApparentImport}));
 
 TEST(EnergyRegistersTest, ReactiveImportAndExportAreQuadrantSums) {
   EnergyRegisters regs;
@@ -79,7 +81,7 @@ TEST(EnergyRegistersTest, ReactiveImportAndExportAreQuadrantSums) {
   regs.Integrate(Same(1'000'000, -50'000), kHour, 1, EnergyType::kFourQuadrant);    // R4
   EXPECT_EQ(regs.phase[0].reactive_import_varh(), 750u);
   EXPECT_EQ(regs.phase[0].reactive_export_varh(), 150u);
-  EXPECT_EQ(regs.total.reactive_import_varh(), 2250u);
+  EXPECT_EQ(regs.total().reactive_import_varh(), 2250u);
   EXPECT_EQ(regs.reactive_import_tariff[0] / kMilliUnitSecondsPerUnitHour, 2250u);
 }
 
@@ -91,12 +93,12 @@ TEST(EnergyRegistersTest, EnergyTypeDecidesWhatCounts) {
     regs->Integrate(Same(-2'000'000, -500'000), kHour, 1, type);
   }
   // A+ only: export registers nowhere; no reactive, no apparent.
-  EXPECT_EQ(a_plus.total.wh(kActiveImport), 3000u);
-  EXPECT_EQ(a_plus.total.wh(kActiveExport), 0u);
-  EXPECT_EQ(a_plus.total.reactive_import_varh() + a_plus.total.wh(kApparentImport), 0u);
+  EXPECT_EQ(a_plus.total().wh(kActiveImport), 3000u);
+  EXPECT_EQ(a_plus.total().wh(kActiveExport), 0u);
+  EXPECT_EQ(a_plus.total().reactive_import_varh() + a_plus.total().wh(kApparentImport), 0u);
   // A+/A-: both directions, still no reactive.
-  EXPECT_EQ(active.total.wh(kActiveExport), 6000u);
-  EXPECT_EQ(active.total.reactive_export_varh(), 0u);
+  EXPECT_EQ(active.total().wh(kActiveExport), 6000u);
+  EXPECT_EQ(active.total().reactive_export_varh(), 0u);
 }
 
 TEST(EnergyRegistersTest, TariffRegistersFollowTheTariff) {
@@ -104,8 +106,9 @@ TEST(EnergyRegistersTest, TariffRegistersFollowTheTariff) {
   regs.Integrate(Same(1'000'000, 100'000), kHour, 1, EnergyType::kFourQuadrant);
   regs.Integrate(Same(1'000'000, 100'000), 2 * kHour, 2, EnergyType::kFourQuadrant);
   regs.Integrate(Same(1'000'000, 100'000), kHour, 4, EnergyType::kFourQuadrant);
-  EXPECT_EQ(regs.active_import_tariff, (std::array<uint64_t, 4>{3000 * 3'600'000ULL, 6000 * 3'600'000ULL, 0,
-                                                                 3000 * 3'600'000ULL}));
+  EXPECT_EQ(
+      regs.active_import_tariff,
+      (std::array<uint64_t, 4>{3000 * 3'600'000ULL, 6000 * 3'600'000ULL, 0, 3000 * 3'600'000ULL}));
   EXPECT_EQ(regs.reactive_import_tariff[1] / kMilliUnitSecondsPerUnitHour, 600u);
 }
 

@@ -5,7 +5,9 @@
 namespace vmuc::meters {
 namespace {
 
-constexpr int64_t kJan2026Slot = 1'767'225'600 / 60;
+constexpr int64_t kJan2026Slot = 1'767'225'600 / LoadModel::kSlot.count();
+constexpr int64_t kPerHour = LoadModel::kSlotsPerHour;
+constexpr int64_t kPerDay = 24 * kPerHour;
 
 bool SameValues(const PhaseSet& a, const PhaseSet& b) {
   for (int i = 0; i < kPhases; ++i) {
@@ -27,10 +29,10 @@ TEST(LoadModelTest, SameSeedAndSlotGiveTheSameValues) {
 TEST(LoadModelTest, PinnedValuesDoNotChangeAcrossBuildsOrMachines) {
   // Golden values: changing them changes every reading of every fleet, so do it on purpose.
   EXPECT_EQ(Mix64(0), 0xE220A8397B1DCDAFULL);  // SplitMix64's published first output
-  const PhaseSet p = LoadModel(1).PhasesInSlot(kJan2026Slot + 12 * 60);  // noon
-  EXPECT_EQ(p[0].active_mw, 1'195'378);
+  const PhaseSet p = LoadModel(1).PhasesInSlot(kJan2026Slot + 12 * kPerHour);  // noon
+  EXPECT_EQ(p[0].active_mw, 1'024'000);
   EXPECT_EQ(p[1].reactive_mvar, 229'000);
-  EXPECT_EQ(p[2].apparent_mva, 840'294);
+  EXPECT_EQ(p[2].apparent_mva, 1'078'680);
 }
 
 TEST(LoadModelTest, DifferentHouseholdsDiffer) {
@@ -48,7 +50,7 @@ TEST(LoadModelTest, AFleetIsPlausibleOverAYear) {
   for (uint64_t seed = 1; seed <= 50; ++seed) {
     const LoadModel model(seed);
     with_pv += model.household().has_pv ? 1 : 0;
-    for (int64_t slot = kJan2026Slot; slot < kJan2026Slot + 365 * 1440; slot += 60) {
+    for (int64_t slot = kJan2026Slot; slot < kJan2026Slot + 365 * kPerDay; slot += kPerHour) {
       const PhaseSet p = model.PhasesInSlot(slot);
       for (const PhaseValues& v : p) {
         ASSERT_LE(v.apparent_mva, 27'600'000);
@@ -57,7 +59,7 @@ TEST(LoadModelTest, AFleetIsPlausibleOverAYear) {
       }
       ++samples;
     }
-    const PhaseSet june_noon = model.PhasesInSlot(kJan2026Slot + 170 * 1440 + 11 * 60);
+    const PhaseSet june_noon = model.PhasesInSlot(kJan2026Slot + 170 * kPerDay + 11 * kPerHour);
     if (june_noon[0].active_mw + june_noon[1].active_mw + june_noon[2].active_mw < 0) ++exporting;
   }
   const int64_t mean_w = sum_mw / samples / 1000;

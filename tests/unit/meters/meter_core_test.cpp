@@ -36,8 +36,9 @@ Reference Integrate(const MeterIdentity& identity, TimePoint from, TimePoint to)
   const LoadModel model(identity.load_seed);
   Reference ref;
   for (int64_t t = UnixSeconds(from); t < UnixSeconds(to);) {
-    const int64_t slot = t / 60;
-    const int64_t next = std::min(UnixSeconds(to), (slot + 1) * 60);
+    constexpr int64_t kSlotS = LoadModel::kSlot.count();
+    const int64_t slot = t / kSlotS;
+    const int64_t next = std::min(UnixSeconds(to), (slot + 1) * kSlotS);
     const PhaseSet values = model.PhasesInSlot(slot);
     for (int i = 0; i < kPhases; ++i) {
       const int64_t p = values[static_cast<size_t>(i)].active_mw;
@@ -47,7 +48,8 @@ Reference Integrate(const MeterIdentity& identity, TimePoint from, TimePoint to)
       (p >= 0 ? r[kActiveImport] : r[kActiveExport]) += static_cast<uint64_t>(p >= 0 ? p : -p) * dt;
       const int quadrant = p >= 0 ? (q >= 0 ? 1 : 4) : (q >= 0 ? 2 : 3);
       r[kReactiveQ1 + quadrant - 1] += static_cast<uint64_t>(q >= 0 ? q : -q) * dt;
-      const double s = std::floor(std::sqrt(static_cast<double>(p) * p + static_cast<double>(q) * q));
+      const double s =
+          std::floor(std::sqrt(static_cast<double>(p) * p + static_cast<double>(q) * q));
       (p >= 0 ? r[kApparentImport] : r[kApparentExport]) += static_cast<uint64_t>(s) * dt;
       ref.net_active_mws += static_cast<Wide>(p) * static_cast<int64_t>(dt);
     }
@@ -126,14 +128,15 @@ TEST(MeterCoreTest, TariffSwitchesLandOnTheBoundarySecond) {
   uint64_t night = 0;
   for (int day = 0; day < 2; ++day) {
     const TimePoint midnight = kEpoch + day * 24h;
-    for (auto [from, to] : {std::pair{midnight, midnight + 7h}, std::pair{midnight + 22h, midnight + 24h}}) {
+    for (auto [from, to] :
+         {std::pair{midnight, midnight + 7h}, std::pair{midnight + 22h, midnight + 24h}}) {
       const Reference ref = Integrate(identity, from, to);
       for (const auto& phase : ref.phase) night += phase[kActiveImport];
     }
   }
   EXPECT_EQ(core.registers().active_import_tariff[1], night);
   EXPECT_EQ(core.registers().active_import_tariff[0] + night,
-            core.registers().total.milli_unit_seconds[kActiveImport]);
+            core.registers().total().milli_unit_seconds[kActiveImport]);
 }
 
 // Properties over many households and a month each.
@@ -148,18 +151,19 @@ TEST(MeterCorePropertyTest, SumsIntegralsMonotonyAndAllQuadrants) {
       const EnergyRegisters& now = core.registers();
       for (int r = 0; r < kRegisterCount; ++r) {
         uint64_t sum = 0;
-        for (const RegisterSet& phase : now.phase) sum += phase.milli_unit_seconds[static_cast<size_t>(r)];
-        ASSERT_EQ(sum, now.total.milli_unit_seconds[static_cast<size_t>(r)]) << "register " << r;
-        ASSERT_GE(now.total.milli_unit_seconds[static_cast<size_t>(r)],
-                  previous.total.milli_unit_seconds[static_cast<size_t>(r)]);
+        for (const RegisterSet& phase : now.phase)
+          sum += phase.milli_unit_seconds[static_cast<size_t>(r)];
+        ASSERT_EQ(sum, now.total().milli_unit_seconds[static_cast<size_t>(r)]) << "register " << r;
+        ASSERT_GE(now.total().milli_unit_seconds[static_cast<size_t>(r)],
+                  previous.total().milli_unit_seconds[static_cast<size_t>(r)]);
       }
       uint64_t tariff_sum = 0;
       for (uint64_t t : now.active_import_tariff) tariff_sum += t;
-      ASSERT_EQ(tariff_sum, now.total.milli_unit_seconds[kActiveImport]);
+      ASSERT_EQ(tariff_sum, now.total().milli_unit_seconds[kActiveImport]);
       previous = now;
     }
     const Reference ref = Integrate(identity, kEpoch + 150 * 24h, core.time());
-    const auto& total = core.registers().total.milli_unit_seconds;
+    const auto& total = core.registers().total().milli_unit_seconds;
     EXPECT_TRUE(static_cast<Wide>(total[kActiveImport]) - static_cast<Wide>(total[kActiveExport]) ==
                 ref.net_active_mws)
         << "A+ - A- must equal the integral of P";
@@ -167,7 +171,8 @@ TEST(MeterCorePropertyTest, SumsIntegralsMonotonyAndAllQuadrants) {
       if (total[static_cast<size_t>(kReactiveQ1 + q)] > 0) quadrants_seen.insert(q + 1);
     }
   }
-  EXPECT_EQ(quadrants_seen, (std::set<int>{1, 2, 3, 4})) << "the fleet must visit all four quadrants";
+  EXPECT_EQ(quadrants_seen, (std::set<int>{1, 2, 3, 4}))
+      << "the fleet must visit all four quadrants";
 }
 
 TEST(FleetTest, IdentitiesAreDistinctAndDerivedFromTheConfig) {
