@@ -29,6 +29,14 @@ TEST(DefaultRunTest, ThePrintedMosquittoSubLineSeesReadingsWithinAMinute) {
   std::ofstream(config_path) << config;
 
   const std::string log = dir.path() + "/vmuc.log";
+  // Whatever fails, and however early, show what the gateway said.
+  struct DumpLogOnFailure {
+    const std::string& path;
+    ~DumpLogOnFailure() {
+      if (::testing::Test::HasFailure())
+        std::cerr << "---- vmuc log ----\n" << testing::ReadFile(path);
+    }
+  } dump_log_on_failure{log};
   auto vmuc = TestProcess::Start({VMUC_BIN_DIR "/vmuc", "--config", config_path}, log);
   ASSERT_TRUE(vmuc.has_value());
 
