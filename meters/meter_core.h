@@ -51,7 +51,7 @@ struct MeterOptions {
   const TariffSource* tariffs = nullptr;               // nullptr: always tariff 1
   uint32_t power_threshold_w = 0;                      // 0: power threshold counter off
   uint16_t integration_period_min = 15;                // Z4: 15, 30 or 60
-  EnergyType energy_type = EnergyType::kFourQuadrant;  // type number X9
+  EnergyType energy_type = EnergyType::kActiveAndReactiveImportExport;  // type number X9
 };
 
 class MeterCore {

@@ -19,7 +19,7 @@ void EnergyRegisters::Integrate(const std::array<PhaseValues, kPhases>& phases, 
       set.milli_unit_seconds[r] += e;
       if (importing) active_import += e;
     }
-    if (type == EnergyType::kFourQuadrant) {
+    if (type == EnergyType::kActiveAndReactiveImportExport) {
       const bool inductive = v.reactive_mvar >= 0;
       const Register rq = importing ? (inductive ? kReactiveQ1 : kReactiveQ4)
                                     : (inductive ? kReactiveQ2 : kReactiveQ3);

@@ -22,18 +22,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "meters/configuration/type_number.h"  // EnergyType: X9
 #include "meters/metrology/measurement.h"
 
 namespace vmuc::meters {
 
 inline constexpr uint64_t kMilliUnitSecondsPerUnitHour = 3'600'000;
 inline constexpr int kTariffs = 4;
-
-enum class EnergyType : uint8_t {
-  kActiveImport = 1,  // X9 = 1: A+
-  kActive = 2,        // X9 = 2: A+/A-
-  kFourQuadrant = 4,  // X9 = 4: A+/A-/R+/R- (and R1..R4, E+, E-)
-};
 
 // Indexes into a RegisterSet.
 enum Register : uint8_t {

@@ -19,7 +19,7 @@ TEST(DemandTest, KnownStepProfileGivesTheKnownPeakAndTimeStamp) {
   DemandRegisters demand;
   demand.StartPeriod(regs.total());
   auto run = [&](int64_t p_mw, int64_t seconds) {
-    regs.Integrate(OnL1(p_mw, p_mw / 2), seconds, 1, EnergyType::kFourQuadrant);
+    regs.Integrate(OnL1(p_mw, p_mw / 2), seconds, 1, EnergyType::kActiveAndReactiveImportExport);
   };
   run(1'000'000, kPeriod);
   demand.EndPeriod(regs.total(), kPeriod, 1, kT0 + kPeriod, 2500);
@@ -52,7 +52,7 @@ TEST(DemandTest, ExportShowsInSminusMax) {
   EnergyRegisters regs;
   DemandRegisters demand;
   demand.StartPeriod(regs.total());
-  regs.Integrate(OnL1(-4'000'000, 0), kPeriod, 1, EnergyType::kFourQuadrant);
+  regs.Integrate(OnL1(-4'000'000, 0), kPeriod, 1, EnergyType::kActiveAndReactiveImportExport);
   demand.EndPeriod(regs.total(), kPeriod, 1, kT0 + kPeriod, 0);
   EXPECT_EQ(demand.peaks[kPeakApparentExport], (Peak{4000, kT0 + kPeriod}));
   EXPECT_EQ(demand.peaks[kPeakActiveImport].value, 0u);

@@ -44,7 +44,7 @@ TEST_P(ConstantLoadTest, OneHourOneDayTenYearsAreExact) {
     EnergyRegisters regs;
     // Ten years in one-hour steps, as the fast-forward would cut them.
     for (int64_t h = 0; h < hours; ++h)
-      regs.Integrate(Same(c.p_mw, c.q_mvar), kHour, 1, EnergyType::kFourQuadrant);
+      regs.Integrate(Same(c.p_mw, c.q_mvar), kHour, 1, EnergyType::kActiveAndReactiveImportExport);
     for (int i = 0; i < kPhases; ++i) {
       const RegisterSet& set = regs.phase[static_cast<size_t>(i)];
       EXPECT_EQ(set.wh(c.active), static_cast<uint64_t>(1000 * hours));
@@ -75,10 +75,10 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(EnergyRegistersTest, ReactiveImportAndExportAreQuadrantSums) {
   EnergyRegisters regs;
-  regs.Integrate(Same(1'000'000, 500'000), kHour, 1, EnergyType::kFourQuadrant);    // R1
-  regs.Integrate(Same(-1'000'000, 250'000), kHour, 1, EnergyType::kFourQuadrant);   // R2
-  regs.Integrate(Same(-1'000'000, -100'000), kHour, 1, EnergyType::kFourQuadrant);  // R3
-  regs.Integrate(Same(1'000'000, -50'000), kHour, 1, EnergyType::kFourQuadrant);    // R4
+  regs.Integrate(Same(1'000'000, 500'000), kHour, 1, EnergyType::kActiveAndReactiveImportExport);    // R1
+  regs.Integrate(Same(-1'000'000, 250'000), kHour, 1, EnergyType::kActiveAndReactiveImportExport);   // R2
+  regs.Integrate(Same(-1'000'000, -100'000), kHour, 1, EnergyType::kActiveAndReactiveImportExport);  // R3
+  regs.Integrate(Same(1'000'000, -50'000), kHour, 1, EnergyType::kActiveAndReactiveImportExport);    // R4
   EXPECT_EQ(regs.phase[0].reactive_import_varh(), 750u);
   EXPECT_EQ(regs.phase[0].reactive_export_varh(), 150u);
   EXPECT_EQ(regs.total().reactive_import_varh(), 2250u);
@@ -88,7 +88,7 @@ TEST(EnergyRegistersTest, ReactiveImportAndExportAreQuadrantSums) {
 TEST(EnergyRegistersTest, EnergyTypeDecidesWhatCounts) {
   EnergyRegisters a_plus, active;
   for (auto* regs : {&a_plus, &active}) {
-    const EnergyType type = regs == &a_plus ? EnergyType::kActiveImport : EnergyType::kActive;
+    const EnergyType type = regs == &a_plus ? EnergyType::kActiveImport : EnergyType::kActiveImportExport;
     regs->Integrate(Same(1'000'000, 500'000), kHour, 1, type);
     regs->Integrate(Same(-2'000'000, -500'000), kHour, 1, type);
   }
@@ -103,9 +103,9 @@ TEST(EnergyRegistersTest, EnergyTypeDecidesWhatCounts) {
 
 TEST(EnergyRegistersTest, TariffRegistersFollowTheTariff) {
   EnergyRegisters regs;
-  regs.Integrate(Same(1'000'000, 100'000), kHour, 1, EnergyType::kFourQuadrant);
-  regs.Integrate(Same(1'000'000, 100'000), 2 * kHour, 2, EnergyType::kFourQuadrant);
-  regs.Integrate(Same(1'000'000, 100'000), kHour, 4, EnergyType::kFourQuadrant);
+  regs.Integrate(Same(1'000'000, 100'000), kHour, 1, EnergyType::kActiveAndReactiveImportExport);
+  regs.Integrate(Same(1'000'000, 100'000), 2 * kHour, 2, EnergyType::kActiveAndReactiveImportExport);
+  regs.Integrate(Same(1'000'000, 100'000), kHour, 4, EnergyType::kActiveAndReactiveImportExport);
   EXPECT_EQ(
       regs.active_import_tariff,
       (std::array<uint64_t, 4>{3000 * 3'600'000ULL, 6000 * 3'600'000ULL, 0, 3000 * 3'600'000ULL}));

@@ -1,0 +1,71 @@
+#include "meters/meter_setup.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+
+namespace vmuc::meters {
+
+TariffInputMode TariffInputModeFor(PrimaryModule module) {
+  switch (module) {
+    case PrimaryModule::kFourTariff:
+    case PrimaryModule::kFourTariffSyncLoadControl:
+      return {TariffInputKind::kFourTariff, false, 1};
+    case PrimaryModule::kFourTariffInverted:
+    case PrimaryModule::kFourTariffSyncLoadControlInverted:
+      return {TariffInputKind::kFourTariff, true, 1};
+    case PrimaryModule::kTwoTariffAlarmIn:
+    case PrimaryModule::kTwoTariffAlarmInInverted:  // "inverted" is the alarm input's here
+    case PrimaryModule::kTwoTariffActiveImportOut:
+      return {TariffInputKind::kTwoTariff, false, 1};
+    case PrimaryModule::kTwoTariffInvertedAlarmIn:
+    case PrimaryModule::kTwoTariffInvertedAlarmInInverted:
+    case PrimaryModule::kTwoTariffInvertedActiveImportOut:
+      return {TariffInputKind::kTwoTariff, true, 1};
+    case PrimaryModule::kPulseInTwoTariff:
+      return {TariffInputKind::kTwoTariff, false, 2};
+    case PrimaryModule::kPulseInTwoTariffInverted:
+      return {TariffInputKind::kTwoTariff, true, 2};
+    default:
+      return {};
+  }
+}
+
+absl::StatusOr<std::unique_ptr<MeterSetup>> MeterSetup::Create(MeterConfiguration configuration,
+                                                               TariffInputs inputs) {
+  VMUC_RETURN_IF_ERROR(configuration.Validate());
+  const SoftwareConfig& software = configuration.software;
+  TariffPlanConfig plan_config;
+  switch (software.tariff_control) {
+    case TariffControlPlan::kDisabled:
+      plan_config.control = TariffControl::kDisabled;
+      break;
+    case TariffControlPlan::kModulePortControl:
+      plan_config.control = TariffControl::kModulePort;
+      plan_config.input_mode = TariffInputModeFor(software.primary_module);
+      break;
+    case TariffControlPlan::kRegisterControl:
+    case TariffControlPlan::kFromOrderForm:  // the order form's plan: the default calendar
+      plan_config.control = TariffControl::kRegister;
+      break;
+  }
+  plan_config.local_time.gmt_offset = software.gmt_offset;
+  plan_config.local_time.dst =
+      software.daylight_saving == DaylightSaving::kEu ? DstRule::kEu : DstRule::kNone;
+  auto plan = TariffPlan::Create(plan_config);
+  if (!plan.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Z13 tariff control plan: ", plan.status().message()));
+  }
+
+  std::unique_ptr<MeterSetup> setup(new MeterSetup());
+  setup->configuration_ = std::move(configuration);
+  setup->tariffs_ = std::make_unique<PlanTariffSource>(*std::move(plan), inputs);
+  MeterOptions& options = setup->options_;
+  options.energy_type = setup->configuration_.type.energy_type;
+  options.integration_period_min =
+      static_cast<uint16_t>(setup->configuration_.software.integration_period.count());
+  options.tariffs = setup->tariffs_.get();
+  return setup;
+}
+
+}  // namespace vmuc::meters

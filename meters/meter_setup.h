@@ -1,0 +1,62 @@
+// MeterSetup: what a meter's type number and software codes mean for its core.
+//
+// Built once per configuration and shared by every meter that has it (a fleet of one
+// type shares one setup): it validates the codes (meters/configuration/), builds the
+// tariff plan they select (Z13 with Z3's inputs, Z11 and Z15 for local time;
+// meters/tariff/) and the MeterOptions the cores run with (X9 energy type, Z4 integration
+// period). Immutable after Create; must outlive the cores that use its options.
+#ifndef VMUC_METERS_METER_SETUP_H_
+#define VMUC_METERS_METER_SETUP_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "meters/configuration/meter_configuration.h"
+#include "meters/meter_core.h"
+#include "meters/tariff/tariff_plan.h"
+
+namespace vmuc::meters {
+
+// The tariff inputs of a Z3 primary-module configuration (the table in
+// meters/tariff/tariff_inputs.h); kNone where Z3 has no tariff input.
+TariffInputMode TariffInputModeFor(PrimaryModule module);
+
+// A TariffPlan seen through the core's TariffSource interface, with the module's tariff
+// input levels fixed (the module I/O simulation that drives them comes with the control
+// functions issue).
+class PlanTariffSource final : public TariffSource {
+ public:
+  explicit PlanTariffSource(TariffPlan plan, TariffInputs inputs = {})
+      : plan_(std::move(plan)), inputs_(inputs) {}
+  int TariffAt(TimePoint t) const override { return plan_.CurrentTariff(t, inputs_); }
+  std::optional<TimePoint> NextChangeAfter(TimePoint t) const override {
+    return plan_.NextPossibleChange(t);
+  }
+  const TariffPlan& plan() const { return plan_; }
+
+ private:
+  TariffPlan plan_;
+  TariffInputs inputs_;
+};
+
+class MeterSetup {
+ public:
+  // Errors name the code at fault ("Z13 ...", "X9 ...").
+  static absl::StatusOr<std::unique_ptr<MeterSetup>> Create(MeterConfiguration configuration,
+                                                            TariffInputs inputs = {});
+
+  const MeterConfiguration& configuration() const { return configuration_; }
+  // Options for MeterCore; they point into this setup.
+  const MeterOptions& options() const { return options_; }
+
+ private:
+  MeterSetup() = default;
+
+  MeterConfiguration configuration_;
+  std::unique_ptr<PlanTariffSource> tariffs_;
+  MeterOptions options_;
+};
+
+}  // namespace vmuc::meters
+
+#endif  // VMUC_METERS_METER_SETUP_H_

@@ -1,0 +1,110 @@
+// A meter created from its type number and software codes behaves as they say.
+#include "meters/meter_setup.h"
+
+#include <gtest/gtest.h>
+
+#include "meters/fleet.h"
+
+namespace vmuc::meters {
+namespace {
+
+using namespace std::chrono_literals;
+
+const TimePoint kEpoch = TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 6 / 1));
+
+// A household with PV, so that it exports at noon.
+MeterIdentity PvHousehold() {
+  FleetSection fleet;
+  for (uint32_t i = 0;; ++i) {
+    const MeterIdentity identity = FleetMeter(fleet, i);
+    if (LoadModel(identity.load_seed).household().has_pv) return identity;
+  }
+}
+
+std::unique_ptr<MeterSetup> MakeSetup(std::string_view type_number,
+                                      const std::map<std::string, std::string>& codes,
+                                      TariffInputs inputs = {}) {
+  auto configuration = MeterConfiguration::Create(type_number, codes);
+  EXPECT_TRUE(configuration.ok()) << configuration.status();
+  auto setup = MeterSetup::Create(*configuration, inputs);
+  EXPECT_TRUE(setup.ok()) << setup.status();
+  return *std::move(setup);
+}
+
+EnergyRegisters RunWeek(const MeterSetup& setup, const MeterIdentity& identity) {
+  MeterCore core(identity, kEpoch, setup.options());
+  core.AdvanceTo(kEpoch + 7 * 24h);
+  return core.registers();
+}
+
+TEST(MeterSetupTest, EnergyTypeX9DecidesTheRegisters) {
+  const MeterIdentity identity = PvHousehold();
+  // X9 = 1 (A+), with a load profile it can measure (Z29 = 1).
+  const auto a_plus = MakeSetup("6841121BN213101040", {{"Z29", "1"}});
+  const auto four_quadrant = MakeSetup("6841121BN243101040", {});
+  const RegisterSet only_import = RunWeek(*a_plus, identity).total();
+  const RegisterSet everything = RunWeek(*four_quadrant, identity).total();
+  EXPECT_GT(everything.wh(kActiveExport), 0u) << "a PV household exports in June";
+  EXPECT_EQ(only_import.wh(kActiveExport), 0u);
+  EXPECT_EQ(only_import.reactive_import_varh() + only_import.wh(kApparentImport), 0u);
+  EXPECT_EQ(only_import.wh(kActiveImport), everything.wh(kActiveImport));
+}
+
+TEST(MeterSetupTest, IntegrationPeriodZ4SetsTheDemandPeriod) {
+  const MeterIdentity identity = PvHousehold();
+  for (const auto& [code, minutes] : {std::pair{"2", 15}, std::pair{"3", 30}, std::pair{"4", 60}}) {
+    const auto setup = MakeSetup("6841121BN243101040", {{"Z4", code}});
+    MeterCore core(identity, kEpoch, setup->options());
+    core.AdvanceTo(kEpoch + 3 * 24h);
+    const Peak peak = core.demand().peaks[kPeakActiveImport];
+    ASSERT_NE(peak.at_unix_s, 0u);
+    EXPECT_EQ(peak.at_unix_s % (minutes * 60), 0u) << "Z4 " << code;
+  }
+}
+
+TEST(MeterSetupTest, TariffControlPlanZ13) {
+  const MeterIdentity identity = PvHousehold();
+  // 000: tariff disabled, everything in T1.
+  const EnergyRegisters disabled =
+      RunWeek(*MakeSetup("6841121BN243101040", {{"Z13", "000"}}), identity);
+  EXPECT_EQ(disabled.active_import_tariff[0], disabled.total().milli_unit_seconds[kActiveImport]);
+  // 002: register control with the default calendar (T1 weekdays 07-22 local, else T2).
+  const EnergyRegisters calendar =
+      RunWeek(*MakeSetup("6841121BN243101040", {{"Z13", "002"}}), identity);
+  EXPECT_GT(calendar.active_import_tariff[0], 0u);
+  EXPECT_GT(calendar.active_import_tariff[1], 0u);
+  EXPECT_EQ(calendar.active_import_tariff[0] + calendar.active_import_tariff[1],
+            calendar.total().milli_unit_seconds[kActiveImport]);
+  // 001: module port control through Z3 01 (4-tariff): I/O 2 energised alone selects T3.
+  const EnergyRegisters port = RunWeek(
+      *MakeSetup("6841121BN243101040", {{"Z3", "01"}, {"Z13", "001"}}, TariffInputs{false, true}),
+      identity);
+  EXPECT_EQ(port.active_import_tariff[2], port.total().milli_unit_seconds[kActiveImport]);
+}
+
+TEST(MeterSetupTest, Z3TariffInputsFollowTheTable) {
+  EXPECT_EQ(TariffInputModeFor(PrimaryModule::kFourTariffInverted).kind,
+            TariffInputKind::kFourTariff);
+  EXPECT_TRUE(TariffInputModeFor(PrimaryModule::kFourTariffInverted).inverted);
+  EXPECT_EQ(TariffInputModeFor(PrimaryModule::kPulseInTwoTariff).tariff_io, 2);
+  EXPECT_FALSE(TariffInputModeFor(PrimaryModule::kTwoTariffAlarmInInverted).inverted);
+  EXPECT_EQ(TariffInputModeFor(PrimaryModule::kPulseInLoadTariffSync).kind, TariffInputKind::kNone);
+  for (int code = 0; code <= 29; ++code) {
+    if (code == 24 || code == 25) continue;  // not in the Z3 table
+    const auto module = static_cast<PrimaryModule>(code);
+    EXPECT_EQ(TariffInputModeFor(module).kind != TariffInputKind::kNone, HasTariffInputs(module))
+        << "Z3 " << code << ": the tariff table and the configuration decoder disagree";
+  }
+}
+
+TEST(MeterSetupTest, InvalidCodesAreRejectedNamingTheField) {
+  auto configuration = MeterConfiguration::Create("6841121BN243101040", {{"Z4", "9"}});
+  ASSERT_FALSE(configuration.ok());
+  EXPECT_NE(std::string(configuration.status().message()).find("Z4"), std::string::npos);
+  // Module port control without tariff inputs on the module.
+  auto no_inputs = MeterConfiguration::Create("6841121BN243101040", {{"Z3", "00"}, {"Z13", "001"}});
+  EXPECT_FALSE(no_inputs.ok());
+}
+
+}  // namespace
+}  // namespace vmuc::meters
