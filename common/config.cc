@@ -110,6 +110,32 @@ class SectionReader {
            std::chrono::nanoseconds(dt.time.nanosecond) - std::chrono::minutes(dt.offset->minutes);
   }
 
+  // A table whose values are all strings (e.g. [fleet.software]); keys are checked by
+  // whoever interprets them.
+  void StringTable(std::string_view key, std::map<std::string, std::string>* out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return;
+    const auto* table = node->as_table();
+    if (table == nullptr) {
+      Fail(node->source(), Name(key), "must be a table of strings");
+      return;
+    }
+    for (const auto& [entry, value] : *table) {
+      const auto* text = value.as_string();
+      if (text == nullptr) {
+        Fail(value.source(), absl::StrCat(Name(key), ".", AsAbsl(entry.str())),
+             "must be a string, as printed in the datasheet (e.g. \"002\")");
+        return;
+      }
+      (*out)[std::string(entry.str())] = text->get();
+    }
+  }
+
+  // "FILE:LINE:COL" of the section, for errors found after loading.
+  std::string Location() const {
+    return table_ != nullptr ? Where(file_, table_->source()) : file_;
+  }
+
   std::string Name(std::string_view key) const { return absl::StrCat(section_, ".", AsAbsl(key)); }
 
   void Fail(const toml::source_region& where, std::string_view key, std::string_view what) {
@@ -170,7 +196,8 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   time.Integer("speed", &config.time.speed, 1, 1'000'000);
 
   SectionReader fleet(file, "fleet", root.get("fleet"),
-                      {"meters", "seed", "first_serial", "epoch", "push_interval_s", "shards"},
+                      {"meters", "seed", "first_serial", "epoch", "push_interval_s", "shards",
+                       "type_number", "software"},
                       &status);
   fleet.Integer("meters", &config.fleet.meters, 1, 10'000'000);
   fleet.Integer("seed", &config.fleet.seed, 0, kMaxInt);
@@ -178,6 +205,9 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   fleet.Time("epoch", &config.fleet.epoch);
   fleet.Span("push_interval_s", &config.fleet.push_interval, 1, 86'400);
   fleet.Integer("shards", &config.fleet.shards, 1, 256);
+  fleet.String("type_number", &config.fleet.type_number);
+  fleet.StringTable("software", &config.fleet.software_codes);
+  config.fleet.codes_where = fleet.Location();
 
   SectionReader mesh(file, "mesh", root.get("mesh"), {"mode"}, &status);
   mesh.OneOf("mode", &config.mesh.mode, {"passthrough"});

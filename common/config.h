@@ -9,6 +9,7 @@
 #define VMUC_COMMON_CONFIG_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,11 @@ struct FleetSection {
   TimePoint epoch = TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 1 / 1));
   std::chrono::seconds push_interval{15};
   uint32_t shards = 2;
+  // The meters' hardware type number and software codes (datasheet "Configuration");
+  // decoded and checked by meters/fleet.h, whose errors cite `codes_where`.
+  std::string type_number = "6841121BN243101040";
+  std::map<std::string, std::string> software_codes;  // "Z4" -> "2"
+  std::string codes_where;                            // "FILE:LINE:COL" of the keys
 };
 
 struct MeshSection {

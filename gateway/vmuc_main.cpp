@@ -16,6 +16,7 @@
 #include "common/net.h"
 #include "common/worker.h"
 #include "gateway/supervisor/process_supervisor.h"
+#include "meters/fleet.h"
 
 namespace {
 
@@ -54,6 +55,10 @@ int CheckConfig(const std::string& path) {
     std::cerr << config.status().message() << "\n";
     return kExitBadConfig;
   }
+  if (auto setup = meters::FleetSetup(config->fleet); !setup.ok()) {
+    std::cerr << setup.status().message() << "\n";
+    return kExitBadConfig;
+  }
   std::cout << path << ": ok (" << config->fleet.meters << " meters, gRPC on "
             << config->gateway.grpc_listen << ")\n";
   return kExitOk;
@@ -78,6 +83,11 @@ int main(int argc, char** argv) {
 
   auto config = LoadWorkerConfig(flags);
   if (!config) return kExitBadConfig;
+  // Bad meter codes stop the run here, with the config's file and line, not in a child.
+  if (auto setup = meters::FleetSetup(config->fleet); !setup.ok()) {
+    std::cerr << setup.status().message() << "\n";
+    return kExitBadConfig;
+  }
   if (auto status = InitLogging("vmuc", config->logging.level); !status.ok()) {
     std::cerr << status.message() << "\n";
     return kExitBadConfig;

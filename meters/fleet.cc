@@ -1,5 +1,6 @@
 #include "meters/fleet.h"
 
+#include "absl/strings/str_cat.h"
 #include "meters/metrology/load_model.h"
 
 namespace vmuc::meters {
@@ -10,6 +11,18 @@ MeterIdentity FleetMeter(const FleetSection& fleet, uint32_t index) {
   identity.node = index + 1;  // node 0 is the collector
   identity.load_seed = Mix64(fleet.seed * 0x100000001B3ULL + index);
   return identity;
+}
+
+absl::StatusOr<std::unique_ptr<MeterSetup>> FleetSetup(const FleetSection& fleet) {
+  auto configuration = MeterConfiguration::Create(fleet.type_number, fleet.software_codes);
+  absl::StatusOr<std::unique_ptr<MeterSetup>> setup =
+      configuration.ok() ? MeterSetup::Create(*std::move(configuration))
+                         : absl::StatusOr<std::unique_ptr<MeterSetup>>(configuration.status());
+  if (!setup.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(fleet.codes_where, ": fleet: ", setup.status().message()));
+  }
+  return setup;
 }
 
 }  // namespace vmuc::meters

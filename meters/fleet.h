@@ -7,11 +7,16 @@
 
 #include "common/config.h"
 #include "meters/meter_core.h"
+#include "meters/meter_setup.h"
 
 namespace vmuc::meters {
 
 // `index` in [0, fleet.meters).
 MeterIdentity FleetMeter(const FleetSection& fleet, uint32_t index);
+
+// The fleet's meter setup from its type number and software codes; errors read
+// "FILE:LINE:COL: fleet: <what is wrong>".
+absl::StatusOr<std::unique_ptr<MeterSetup>> FleetSetup(const FleetSection& fleet);
 
 // The shard (0 .. fleet.shards-1) that hosts the meter with this index.
 inline uint32_t ShardOf(const FleetSection& fleet, uint32_t index) { return index % fleet.shards; }

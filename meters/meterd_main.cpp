@@ -2,6 +2,7 @@
 // them to the radio mesh. Thin: everything it wires is tested on its own.
 #include <spdlog/spdlog.h>
 
+#include <iostream>
 #include <memory>
 #include <vector>
 
@@ -33,6 +34,11 @@ int main(int argc, char** argv) {
   const Config* config = &*start.config;
   const auto clock = MakeClock(*config, start.flags.time_anchor_unix_us);
   const FleetSection& fleet = config->fleet;
+  auto setup = meters::FleetSetup(fleet);
+  if (!setup.ok()) {
+    std::cerr << setup.status().message() << "\n";
+    return kExitBadConfig;
+  }
 
   std::vector<NodeAddress> nodes;
   for (uint32_t i = 0; i < fleet.meters; ++i) nodes.push_back(meters::FleetMeter(fleet, i).node);
@@ -67,7 +73,8 @@ int main(int argc, char** argv) {
         shard.loop->scheduler(), [&link](Frame frame) { link.Send(std::move(frame)); });
     for (uint32_t i = s; i < fleet.meters; i += fleet.shards) {
       shard.actors.push_back(std::make_unique<meters::MeterActor>(
-          meters::FleetMeter(fleet, i), fleet.epoch, fleet.push_interval, *shard.context));
+          meters::FleetMeter(fleet, i), fleet.epoch, fleet.push_interval, *shard.context,
+          (*setup)->options()));
     }
   }
   link.Start();

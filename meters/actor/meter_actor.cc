@@ -8,8 +8,8 @@
 namespace vmuc::meters {
 
 MeterActor::MeterActor(MeterIdentity identity, TimePoint epoch, std::chrono::seconds push_interval,
-                       ActorContext& context)
-    : core_(identity, epoch),
+                       ActorContext& context, const MeterOptions& options)
+    : core_(identity, epoch, options),
       epoch_(epoch),
       push_interval_(push_interval),
       // Spread the fleet's pushes over the interval instead of all at once. Whole seconds:

@@ -17,8 +17,9 @@ namespace vmuc::meters {
 
 class MeterActor {
  public:
+  // `options` (from the fleet's MeterSetup) must outlive the actor.
   MeterActor(MeterIdentity identity, TimePoint epoch, std::chrono::seconds push_interval,
-             ActorContext& context);
+             ActorContext& context, const MeterOptions& options = {});
   MeterActor(const MeterActor&) = delete;
   MeterActor& operator=(const MeterActor&) = delete;
 

@@ -51,6 +51,21 @@ TEST(CliTest, UnknownKeyIsAnError) {
   EXPECT_THAT(run.output, HasSubstr(path + ":2:1: mqtt.brokr: unknown key"));
 }
 
+TEST(CliTest, MeterCodesThatContradictEachOtherAreRejectedBeforeAnythingStarts) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/codes.toml";
+  // An A+-only meter (X9 = 1) cannot keep an A+/A-/R+/R- load profile (Z29 = 3).
+  std::ofstream(path)
+      << "[fleet]\ntype_number = \"6841121BN213101040\"\n[fleet.software]\nZ29 = \"3\"\n";
+  for (const std::string& command :
+       {kBin + "/vmuc check-config " + path, kBin + "/vmuc --config " + path,
+        kBin + "/vmuc-meterd --config " + path}) {
+    const CommandResult run = RunCommand(command);
+    EXPECT_EQ(run.exit_code, 2) << command << "\n" << run.output;
+    EXPECT_THAT(run.output, HasSubstr(path + ":1:1: fleet: Z29 '3'")) << command;
+  }
+}
+
 TEST(CliTest, MissingConfigFileExits2) {
   const CommandResult run = RunCommand(kBin + "/vmuc check-config /nonexistent.toml");
   EXPECT_EQ(run.exit_code, 2);

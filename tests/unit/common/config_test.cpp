@@ -78,6 +78,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "bad.toml:2:9: time.start: must be a date-time with offset"},
         BadCase{"[fleet\n", "bad.toml:1:"},
         BadCase{"fleet = 3\n", "bad.toml:1:9: fleet: must be a table"},
+        BadCase{"[fleet.software]\nZ4 = 2\n", "bad.toml:2:6: fleet.software.Z4: must be a string"},
         BadCase{"[supervisor]\nrestart_backoff_initial_ms = 5000\nrestart_backoff_max_ms = 100\n",
                 "bad.toml:1:1: supervisor.restart_backoff_max_ms: must not be below"}));
 
@@ -98,6 +99,8 @@ TEST(ConfigTest, TheShippedDefaultConfigLoads) {
   EXPECT_EQ(config->fleet.epoch, defaults->fleet.epoch);
   EXPECT_EQ(config->fleet.first_serial, defaults->fleet.first_serial);
   EXPECT_EQ(config->supervisor.crash_loop_limit, defaults->supervisor.crash_loop_limit);
+  EXPECT_EQ(config->fleet.type_number, defaults->fleet.type_number);
+  EXPECT_EQ(config->fleet.software_codes.at("Z13"), "002");
 }
 
 }  // namespace
