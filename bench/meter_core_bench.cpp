@@ -4,6 +4,7 @@
 
 #include "meters/fleet.h"
 #include "meters/meter_core.h"
+#include "meters/meter_setup.h"
 
 namespace vmuc::meters {
 namespace {
@@ -43,6 +44,19 @@ void BM_MeterCoreFastForwardOneYear(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_MeterCoreFastForwardOneYear)->Unit(benchmark::kMillisecond);
+
+// The same year for a meter made from the shipped config's codes: register-control tariff
+// calendar (Z13 002, EU DST) and the class B accuracy model (X6) on every slot.
+void BM_ConfiguredMeterFastForwardOneYear(benchmark::State& state) {
+  auto configuration = MeterConfiguration::Create("6841121BN243101040", {{"Z13", "002"}});
+  auto setup = MeterSetup::Create(*configuration);
+  for (auto _ : state) {
+    MeterCore core(FleetMeter(FleetSection(), 0), kEpoch, (*setup)->options());
+    core.AdvanceTo(kEpoch + 365 * 24h);
+    benchmark::DoNotOptimize(core.registers());
+  }
+}
+BENCHMARK(BM_ConfiguredMeterFastForwardOneYear)->Unit(benchmark::kMillisecond);
 
 // A shard of 100 000 meters ticking: one metrology tick (1 s) per meter per iteration, a
 // tight loop over the shard (aim: 20 million meter-seconds per core-second).

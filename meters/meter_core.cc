@@ -14,8 +14,10 @@ MeterCore::MeterCore(MeterIdentity identity, TimePoint epoch, MeterOptions optio
       options_(options),
       now_unix_s_(std::chrono::floor<std::chrono::seconds>(epoch).time_since_epoch().count()) {
   VMUC_CHECK(options_.integration_period_min > 0, "integration period must be positive");
-  slot_ = now_unix_s_ / LoadModel::kSlot.count();
-  slot_values_ = LoadModel(identity_.load_seed).PhasesInSlot(slot_);
+  std::optional<LoadCursor> cursor;
+  std::optional<AccuracyModel> accuracy;
+  AccuracyMemo memo;
+  LoadSlot(now_unix_s_ / LoadModel::kSlot.count(), cursor, accuracy, memo);
   UpdateTariff();
   demand_.StartPeriod(registers_.total());
 }
@@ -44,13 +46,12 @@ void MeterCore::AdvanceTo(TimePoint t) {
   int64_t slot_end = (slot + 1) * kSlotS;
   int64_t period_end = (now_unix_s_ / period_s + 1) * period_s;
   std::optional<LoadCursor> cursor;  // built only when a new slot is entered
+  std::optional<AccuracyModel> accuracy;
+  AccuracyMemo memo;
   while (now_unix_s_ < target_s) {
-    if (slot != slot_) {
-      if (!cursor) cursor.emplace(identity_.load_seed);
-      slot_values_ = cursor->At(slot);
-      slot_ = slot;
-    }
+    if (slot != slot_) LoadSlot(slot, cursor, accuracy, memo);
     const int64_t step_end = std::min({target_s, slot_end, period_end, next_tariff_change_s_});
+    if (s0_ != nullptr) FeedS0(step_end - now_unix_s_);
     registers_.Integrate(slot_values_, step_end - now_unix_s_, tariff_, options_.energy_type);
     supply_seconds_ += static_cast<uint64_t>(step_end - now_unix_s_);
     now_unix_s_ = step_end;
@@ -65,6 +66,55 @@ void MeterCore::AdvanceTo(TimePoint t) {
     }
     if (now_unix_s_ >= next_tariff_change_s_) UpdateTariff();
   }
+}
+
+void MeterCore::LoadSlot(int64_t slot, std::optional<LoadCursor>& cursor,
+                         std::optional<AccuracyModel>& accuracy, AccuracyMemo& memo) {
+  if (!cursor) cursor.emplace(identity_.load_seed);
+  slot_ = slot;
+  const PhaseSet& truth = cursor->At(slot);
+  if (options_.accuracy == nullptr) {
+    slot_values_ = truth;
+    return;
+  }
+  if (!accuracy) {
+    accuracy.emplace(options_.accuracy->accuracy_class, options_.accuracy->rating,
+                     Mix64(identity_.load_seed ^ 0xACC));
+  }
+  // The class error is evaluated at the hour's supply (its first slot's voltage and
+  // frequency): the influence of voltage is at most 10 % of the class limit over the whole
+  // -20..+15 % range, so the +-0.5 % slot-to-slot noise is immaterial, and a phase whose
+  // load did not change keeps its registered values.
+  const int64_t hour = slot / LoadModel::kSlotsPerHour;
+  if (hour != memo.hour) {
+    memo.hour = hour;
+    memo.grid = GridModel(identity_.load_seed).InSlot(hour * LoadModel::kSlotsPerHour);
+    memo.valid = {};
+  }
+  constexpr int32_t kReferenceTemperatureMilliDegC = 23'000;
+  for (size_t i = 0; i < kPhases; ++i) {
+    if (!memo.valid[i] || truth[i].active_mw != memo.truth[i].active_mw ||
+        truth[i].reactive_mvar != memo.truth[i].reactive_mvar) {
+      memo.truth[i] = truth[i];
+      memo.registered[i] = accuracy->Registered(
+          truth[i], LoadConditions(truth[i], memo.grid.voltage_mv[i], memo.grid.frequency_mhz,
+                                   kReferenceTemperatureMilliDegC));
+      memo.valid[i] = true;
+    }
+    slot_values_[i] = memo.registered[i];
+  }
+}
+
+void MeterCore::FeedS0(int64_t seconds) {
+  // The S0 output follows the A+ total register (1000 imp/kWh): the register before the
+  // segment and the import power the segment adds to it.
+  uint64_t register_mws = 0;
+  int64_t import_mw = 0;
+  for (size_t i = 0; i < kPhases; ++i) {
+    register_mws += registers_.phase[i].milli_unit_seconds[kActiveImport];
+    if (slot_values_[i].active_mw > 0) import_mw += slot_values_[i].active_mw;
+  }
+  s0_->OnSegment(register_mws, import_mw, now_unix_s_, seconds);
 }
 
 void MeterCore::EndBillingPeriod() {

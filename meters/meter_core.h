@@ -23,7 +23,10 @@
 
 #include "common/frame.h"
 #include "common/time.h"
+#include "meters/accuracy/accuracy.h"
+#include "meters/metrology/grid_model.h"
 #include "meters/metrology/load_model.h"
+#include "meters/pulses/s0_output.h"
 #include "meters/registers/demand.h"
 #include "meters/registers/energy_registers.h"
 
@@ -46,11 +49,21 @@ class TariffSource {
   virtual std::optional<TimePoint> NextChangeAfter(TimePoint t) const = 0;
 };
 
-// Laid out small: every meter carries a copy (16 bytes).
+// The accuracy class (X6) and current rating (X5) a meter's registered energy follows.
+struct AccuracySpec {
+  AccuracyClass accuracy_class = AccuracyClass::kMidB;
+  CurrentRating rating;
+};
+
+// Laid out small: every meter carries a copy (24 bytes).
 struct MeterOptions {
-  const TariffSource* tariffs = nullptr;               // nullptr: always tariff 1
-  uint32_t power_threshold_w = 0;                      // 0: power threshold counter off
-  uint16_t integration_period_min = 15;                // Z4: 15, 30 or 60
+  // nullptr: the meter registers true energy (tests of exactness); otherwise the seeded
+  // class error of meters/accuracy/ applies, evaluated per load slot at the slot's current
+  // and power factor and the hour's voltage and frequency (temperature: 23 °C reference).
+  const AccuracySpec* accuracy = nullptr;
+  const TariffSource* tariffs = nullptr;  // nullptr: always tariff 1
+  uint32_t power_threshold_w = 0;         // 0: power threshold counter off
+  uint16_t integration_period_min = 15;   // Z4: 15, 30 or 60
   EnergyType energy_type = EnergyType::kActiveAndReactiveImportExport;  // type number X9
 };
 
@@ -65,6 +78,11 @@ class MeterCore {
   // One metrology tick: AdvanceTo(time() + 1 s).
   void Tick() { AdvanceTo(time() + std::chrono::seconds(1)); }
 
+  // Feeds the S0 output / active LED pulse train (meters/pulses/) with every segment
+  // integrated from now on; nullptr detaches. Not owned; must outlive its attachment.
+  // Costs nothing while detached, which fast-forward of a fleet relies on.
+  void AttachS0(S0PulseTrain* train) { s0_ = train; }
+
   // Closes a debiting (billing) period: accumulates and resets the peaks and counts the
   // debiting stop (the billing logger of the loggers issue stores the value set first).
   void EndBillingPeriod();
@@ -76,6 +94,13 @@ class MeterCore {
   int current_tariff() const { return tariff_; }
   // Instantaneous per-phase values now (what 1.1.21.7.0 and friends read).
   const PhaseSet& present_values() const { return slot_values_; }
+  // The supply now (voltages, frequency) and the display's indicators; derived from the
+  // seed and the current slot, not stored.
+  GridValues grid() const { return GridModel(identity_.load_seed).InSlot(slot_); }
+  Indicators indicators() const {
+    return IndicatorsOf(slot_values_, grid(),
+                        GridModel(identity_.load_seed).phase_sequence_reversed());
+  }
   // Seconds with supply since installation (the hour counter shows hours).
   uint64_t supply_seconds() const { return supply_seconds_; }
   uint32_t debiting_stop_count() const { return debiting_stop_count_; }
@@ -88,6 +113,20 @@ class MeterCore {
 
  private:
   void UpdateTariff();
+  // Sets slot_values_ for `slot`: the load model's values, through the accuracy model
+  // when one is configured. The cursor and the model are the caller's, built lazily.
+  // What one AdvanceTo call keeps between slots so the class error is recomputed only
+  // for a phase whose load changed (never meter state: it dies with the call).
+  struct AccuracyMemo {
+    int64_t hour = -1;
+    GridValues grid;
+    PhaseSet truth{};
+    PhaseSet registered{};
+    std::array<bool, kPhases> valid{};
+  };
+  void LoadSlot(int64_t slot, std::optional<LoadCursor>& cursor,
+                std::optional<AccuracyModel>& accuracy, AccuracyMemo& memo);
+  void FeedS0(int64_t seconds);
 
   MeterIdentity identity_;  // its load_seed is the load model's seed
   MeterOptions options_;
@@ -100,6 +139,7 @@ class MeterCore {
   DemandRegisters demand_;
   uint64_t supply_seconds_ = 0;
   uint32_t debiting_stop_count_ = 0;
+  S0PulseTrain* s0_ = nullptr;
 };
 
 }  // namespace vmuc::meters

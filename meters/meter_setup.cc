@@ -65,6 +65,9 @@ absl::StatusOr<std::unique_ptr<MeterSetup>> MeterSetup::Create(MeterConfiguratio
   options.integration_period_min =
       static_cast<uint16_t>(setup->configuration_.software.integration_period.count());
   options.tariffs = setup->tariffs_.get();
+  setup->accuracy_.accuracy_class = setup->configuration_.type.accuracy_class;
+  setup->accuracy_.rating = Rating(setup->configuration_.type.current_range);
+  options.accuracy = &setup->accuracy_;
   return setup;
 }
 

@@ -54,6 +54,7 @@ class MeterSetup {
 
   MeterConfiguration configuration_;
   std::unique_ptr<PlanTariffSource> tariffs_;
+  AccuracySpec accuracy_;
   MeterOptions options_;
 };
 

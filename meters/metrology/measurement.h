@@ -36,7 +36,10 @@ struct PhaseValues {
   int32_t active_mw = 0;      // P, import positive
   int32_t reactive_mvar = 0;  // Q, inductive (lagging) positive
   int32_t apparent_mva = 0;   // S = floor(sqrt(P^2 + Q^2)), never negative
-  Quadrant quadrant() const;
+  Quadrant quadrant() const {
+    if (active_mw >= 0) return reactive_mvar >= 0 ? Quadrant::kQ1 : Quadrant::kQ4;
+    return reactive_mvar >= 0 ? Quadrant::kQ2 : Quadrant::kQ3;
+  }
 };
 
 // P and Q in; S derived.

@@ -82,6 +82,9 @@ class EndToEndTest : public ::testing::Test {
     auto config = LoadConfigFile(config_path_);
     ASSERT_TRUE(config.ok()) << config.status();
     config_ = *config;
+    auto setup = meters::FleetSetup(config_.fleet);  // the meters' codes, as vmuc-meterd uses them
+    ASSERT_TRUE(setup.ok()) << setup.status();
+    setup_ = *std::move(setup);
 
     subscriber_ = std::make_unique<mqtt::client>(broker_url_, "e2e-subscriber");
     ASSERT_TRUE(testing::WaitUntil(
@@ -116,7 +119,8 @@ class EndToEndTest : public ::testing::Test {
     const uint32_t index =
         static_cast<uint32_t>(std::stoull(meter_id) - config_.fleet.first_serial);
     EXPECT_LT(index, kMeters);
-    meters::MeterCore core(meters::FleetMeter(config_.fleet, index), config_.fleet.epoch);
+    meters::MeterCore core(meters::FleetMeter(config_.fleet, index), config_.fleet.epoch,
+                           setup_->options());
     core.AdvanceTo(at);
     return static_cast<int64_t>(phase < 0 ? core.active_import_wh() : core.active_import_wh(phase));
   }
@@ -150,6 +154,7 @@ class EndToEndTest : public ::testing::Test {
   std::string grpc_address_;
   std::string config_path_;
   Config config_;
+  std::unique_ptr<meters::MeterSetup> setup_;
   std::optional<TestProcess> broker_;
   std::optional<TestProcess> vmuc_;
   std::unique_ptr<mqtt::client> subscriber_;

@@ -191,3 +191,30 @@ TEST(FleetTest, IdentitiesAreDistinctAndDerivedFromTheConfig) {
 
 }  // namespace
 }  // namespace vmuc::meters
+
+namespace vmuc::meters {
+namespace {
+
+// Datasheet "S0 pulse output": 1000 pulses per kWh, with the LED. Over an hour the pulses
+// equal the A+ delta in Wh (kWh x 1000), give or take the Wh in progress at either end.
+TEST(MeterCoreS0Test, PulsesOverAnHourEqualTheAplusDelta) {
+  for (uint32_t index : {0u, 7u, 21u}) {
+    MeterCore core(Identity(index), kEpoch + 18h);  // evening: the busiest hour
+    core.AdvanceTo(kEpoch + 18h + 17min + 3s);
+    S0PulseTrain train;
+    core.AttachS0(&train);
+    const uint64_t before_wh = core.active_import_wh();
+    std::vector<TimePoint> seen;
+    // Ticked and jumped parts mixed: the pulse train must not care.
+    for (int s = 0; s < 600; ++s) core.Tick();
+    core.AdvanceTo(kEpoch + 19h + 17min + 3s);
+    const uint64_t delta_wh = core.active_import_wh() - before_wh;
+    EXPECT_GT(delta_wh, 100u);
+    EXPECT_LE(train.count() + train.pending(), delta_wh + 1);
+    EXPECT_GE(train.count() + train.pending() + 1, delta_wh);
+    core.AttachS0(nullptr);
+  }
+}
+
+}  // namespace
+}  // namespace vmuc::meters

@@ -82,6 +82,34 @@ TEST(MeterSetupTest, TariffControlPlanZ13) {
   EXPECT_EQ(port.active_import_tariff[2], port.total().milli_unit_seconds[kActiveImport]);
 }
 
+// X6: the meter registers true energy with its seeded class error, inside the class's
+// maximum permissible error (EN 50470-3 class A 2.5 %, B 1.5 % at their loosest).
+TEST(MeterSetupTest, AccuracyClassX6BoundsRegisteredAgainstTrueEnergy) {
+  for (const auto& [type_number, limit_ppm] :
+       {std::pair{"6841121AN243101040", 25'000}, std::pair{"6841121BN243101040", 15'000}}) {
+    const auto setup = MakeSetup(type_number, {});
+    int differing = 0;
+    for (uint32_t index = 0; index < 10; ++index) {
+      FleetSection fleet;
+      const MeterIdentity identity = FleetMeter(fleet, index);
+      MeterCore registered(identity, kEpoch, setup->options());
+      MeterOptions exact = setup->options();
+      exact.accuracy = nullptr;
+      MeterCore truth(identity, kEpoch, exact);
+      registered.AdvanceTo(kEpoch + 7 * 24h);
+      truth.AdvanceTo(kEpoch + 7 * 24h);
+      const auto r = registered.registers().total().milli_unit_seconds[kActiveImport];
+      const auto t = truth.registers().total().milli_unit_seconds[kActiveImport];
+      ASSERT_GT(t, 0u);
+      const int64_t error_ppm =
+          (static_cast<int64_t>(r) - static_cast<int64_t>(t)) * 1'000'000 / static_cast<int64_t>(t);
+      EXPECT_LE(std::abs(error_ppm), limit_ppm) << type_number << " meter " << index;
+      differing += r != t ? 1 : 0;
+    }
+    EXPECT_EQ(differing, 10) << "every meter has an error of its own";
+  }
+}
+
 TEST(MeterSetupTest, Z3TariffInputsFollowTheTable) {
   EXPECT_EQ(TariffInputModeFor(PrimaryModule::kFourTariffInverted).kind,
             TariffInputKind::kFourTariff);

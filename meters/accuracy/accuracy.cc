@@ -1,0 +1,358 @@
+#include "meters/accuracy/accuracy.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+#include "common/check.h"
+
+namespace vmuc::meters {
+namespace {
+
+constexpr int64_t kMillion = 1'000'000;
+
+// Budget shares of Lref (ppm of Lref): 40 + 30 + 3 x 10 = 100 %, so the sum of the terms
+// never exceeds Lref; the excess term has the rest of the MPE, MPE - Lref, to itself.
+constexpr int64_t kBaseShare = 400'000;
+constexpr int64_t kCurrentShare = 300'000;
+constexpr int64_t kInfluenceShare = 100'000;  // each of voltage, frequency, temperature
+static_assert(kBaseShare + kCurrentShare + 3 * kInfluenceShare == kMillion);
+
+// Limits in ppm, as listed in accuracy.h. Checked against public sources:
+//   - IEC 62053-21 class 1 at 0.05 Ib, PF 1 = 1.5 %: the "Table 3 error-limit" tests of the
+//     metrology_insight crate (docs.rs/crate/metrology_insight, tests/table3_error_limits.rs);
+//   - starting currents (IEC 62053-21 0.004/0.005 Ib, IEC 62053-23 class 2 0.005 Ib) and
+//     Iref = 10 Itr for direct-connected meters: clouglobal.com, "What is the meaning of the
+//     different current subscripts";
+//   - MID Annex V (2014/32/EU) table 2 composite limits (B 2 %, A 3.5 % at +5..+30 C, up to
+//     4 % / 9 %) and the PF range 0.5 ind..0.8 cap: legislation.gov.uk, eudr/2014/32 annex V.
+// Not checked (no public copy found), the commonly cited values: the EN 50470-3 class A/B
+// rows, the MID starting currents 0.05/0.04 Itr, IEC 62053-21 class 2 and the PF 0.5 rows,
+// and the IEC 62053-23 class 2 rows.
+struct ClassLimits {
+  int32_t low_unity;     // below the transition current, PF 1
+  int32_t high_unity;    // from the transition current to Imax, PF 1 (= Lref)
+  int32_t low_reduced;   // PF 0.5 ind..0.8 cap, low currents
+  int32_t high_reduced;  // PF 0.5 ind..0.8 cap, high currents
+};
+// EN 50470-3 8.1: the standard gives no PF 0.5/0.8 limit below Itr; the Imin..Itr PF 1
+// limit is used there (it equals the reduced-PF limit of the same class).
+constexpr ClassLimits kMidA = {25'000, 20'000, 25'000, 25'000};
+constexpr ClassLimits kMidB = {15'000, 10'000, 15'000, 15'000};
+// IEC 62053-21 table 4.
+constexpr ClassLimits kIec1 = {15'000, 10'000, 15'000, 10'000};
+constexpr ClassLimits kIec2 = {25'000, 20'000, 25'000, 20'000};
+// IEC 62053-23 table 4, class 2: 2.5 % / 2.0 %.
+constexpr int32_t kReactiveLow = 25'000;
+constexpr int32_t kReactiveHigh = 20'000;
+
+// One row of a table, resolved for one power factor: MPE = low below edge, high from it.
+struct Limits {
+  int32_t low_ppm = 0;
+  int32_t high_ppm = 0;
+  int32_t ref_ppm = 0;    // Lref: the class's smallest limit
+  int64_t lowest_ma = 0;  // lowest tabulated current: the excess term is fully on below it
+  int64_t edge_ma = 0;
+  // [0, 1e6]: how much of the excess term is on at high current; used only where the
+  // high-current limit exceeds Lref, and zero where the PF row changes to a lower limit.
+  int64_t pf_weight = 0;
+  int32_t AtCurrent(int64_t current_ma) const { return current_ma < edge_ma ? low_ppm : high_ppm; }
+};
+
+const ClassLimits& TableFor(AccuracyClass cls) {
+  switch (cls) {
+    case AccuracyClass::kMidA:
+      return kMidA;
+    case AccuracyClass::kMidB:
+      return kMidB;
+    case AccuracyClass::kIec1:
+      return kIec1;
+    case AccuracyClass::kIec2:
+      return kIec2;
+  }
+  VMUC_CHECK(false, "AccuracyClass outside its table");
+  return kMidA;
+}
+
+bool IsMid(AccuracyClass cls) { return cls == AccuracyClass::kMidA || cls == AccuracyClass::kMidB; }
+
+int64_t Clamp(int64_t value, int64_t low, int64_t high) {
+  return std::min(std::max(value, low), high);
+}
+
+// `part` of `whole` in ppm, clamped to [0, 1e6]; `whole` > 0.
+int64_t Fraction(int64_t part, int64_t whole) { return Clamp(part, 0, whole) * kMillion / whole; }
+
+Limits ActiveLimits(AccuracyClass cls, const CurrentRating& rating, int32_t pf_milli) {
+  const ClassLimits& table = TableFor(cls);
+  // "PF 1" is cos phi >= 0.9995; everything else uses the PF 0.5 ind / 0.8 cap row.
+  const bool unity = pf_milli >= 1000 || pf_milli <= -1000;
+  Limits limits;
+  limits.ref_ppm = table.high_unity;
+  limits.low_ppm = unity ? table.low_unity : table.low_reduced;
+  limits.high_ppm = unity ? table.high_unity : table.high_reduced;
+  if (IsMid(cls)) {
+    // EN 50470-3: Imin <= I < Itr and Itr <= I <= Imax, Itr = Iref / 10 (EN 50470-1).
+    limits.lowest_ma = rating.min_ma;
+    limits.edge_ma = rating.ref_ma / 10;
+  } else {
+    // IEC 62053-21: from 0.05 Ib; PF 1 changes at 0.1 Ib, PF 0.5/0.8 at 0.2 Ib.
+    limits.lowest_ma = rating.ref_ma / 20;
+    limits.edge_ma = unity ? rating.ref_ma / 10 : rating.ref_ma / 5;
+  }
+  if (!unity) {
+    // Full at PF 0.5 ind or 0.8 cap (and beyond), zero at PF 1.
+    const int64_t distance = 1000 - std::abs(static_cast<int64_t>(pf_milli));
+    limits.pf_weight = Fraction(distance, pf_milli >= 0 ? 500 : 200);
+  }
+  return limits;
+}
+
+Limits ReactiveLimits(const CurrentRating& rating, int32_t pf_milli) {
+  // IEC 62053-23 rows by sin phi, decided on cos^2 in millionths (sin^2 = 1 - cos^2):
+  // |sin| >= 0.9995 <=> cos^2 <= 0.00099975 <=> cos^2 in millionths <= 999 (|PF| <= 0.031);
+  // |sin| >= 0.5 <=> cos^2 <= 0.75 (|PF| <= 0.866); |sin| >= 0.25 <=> cos^2 <= 0.9375.
+  const int64_t cos_squared = static_cast<int64_t>(pf_milli) * pf_milli;  // millionths
+  Limits limits;
+  limits.ref_ppm = kReactiveHigh;
+  limits.lowest_ma = rating.ref_ma / 20;
+  if (cos_squared <= 999) {  // sin phi 1: changes at 0.1 Ib
+    limits.low_ppm = kReactiveLow;
+    limits.high_ppm = kReactiveHigh;
+    limits.edge_ma = rating.ref_ma / 10;
+  } else if (cos_squared <= 750'000) {  // sin phi 0.5: changes at 0.2 Ib
+    limits.low_ppm = kReactiveLow;
+    limits.high_ppm = kReactiveHigh;
+    limits.edge_ma = rating.ref_ma / 5;
+  } else {  // sin phi 0.25 (2.5 %) and below (no limit given: 2.5 % kept)
+    limits.low_ppm = kReactiveLow;
+    limits.high_ppm = kReactiveLow;
+    limits.edge_ma = rating.ref_ma / 5;
+    // Zero at the sin 0.5 boundary (cos^2 = 0.75), full from sin 0.25 (cos^2 = 0.9375).
+    limits.pf_weight = Fraction(cos_squared - 750'000, 937'500 - 750'000);
+  }
+  return limits;
+}
+
+Limits LimitsFor(AccuracyClass cls, const CurrentRating& rating, bool reactive, int32_t pf_milli) {
+  return reactive ? ReactiveLimits(rating, pf_milli) : ActiveLimits(cls, rating, pf_milli);
+}
+
+// SplitMix64 finaliser (same constants as meters/metrology/load_model.cc's Mix64, kept
+// local so this library does not need the metrology code for its randomness).
+uint64_t Mix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+// A seeded value in [-1e6, 1e6] for one (seed, stream).
+int32_t SeededUnit(uint64_t seed, uint64_t stream) {
+  const uint64_t h = Mix(seed ^ Mix(stream));
+  return static_cast<int32_t>(h % 2'000'001) - 1'000'000;
+}
+
+// Signed, clamped position of `value` on either side of `center`, in ppm of the distance
+// to the range edge on that side, times that side's seeded slope: in [-1e6, 1e6].
+int64_t Influence(int64_t value, int64_t low, int64_t center, int64_t high, int32_t slope_low,
+                  int32_t slope_high) {
+  const int64_t v = Clamp(value, low, high);
+  if (v < center) return slope_low * Fraction(center - v, center - low) / kMillion;
+  return slope_high * Fraction(v - center, high - center) / kMillion;
+}
+
+// `share` (ppm) of `limit` (ppm) times `unit` ([-1e6, 1e6]), truncated toward zero, so
+// |result| <= limit * share / 1e6. At most 25 000 * 1e6 * 1e6: fits int64.
+int64_t Term(int64_t limit, int64_t share, int64_t unit) {
+  return limit * share * unit / (kMillion * kMillion);
+}
+
+}  // namespace
+
+absl::Status CheckRating(const CurrentRating& rating) {
+  if (rating.min_ma > 0 && rating.min_ma < rating.ref_ma && rating.ref_ma < rating.max_ma) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("current rating needs 0 < Imin < Iref < Imax, got ", rating.min_ma, "-",
+                   rating.ref_ma, "(", rating.max_ma, ") mA"));
+}
+
+int64_t ApplyPpm(int64_t true_value, int32_t error_ppm) {
+  VMUC_CHECK(true_value <= kMaxApplyPpmValue && true_value >= -kMaxApplyPpmValue,
+             "ApplyPpm value beyond kMaxApplyPpmValue");
+  // true = q * 1e6 + r with q and r of true's sign (C++ division truncates), so
+  // true * m / 1e6 = q * m + r * m / 1e6 where q * m and r * m share a sign: truncating
+  // the second part alone truncates the sum toward zero. |q * m| <= 1e9 * 2.15e9 and
+  // |r * m| < 1e6 * 2.15e9: no overflow.
+  const int64_t m = kMillion + error_ppm;
+  const int64_t q = true_value / kMillion;
+  const int64_t r = true_value % kMillion;
+  return q * m + r * m / kMillion;
+}
+
+Conditions LoadConditions(const PhaseValues& values, int64_t voltage_mv, int64_t frequency_mhz,
+                          int32_t temperature_mdegc) {
+  Conditions conditions;
+  conditions.voltage_mv = voltage_mv;
+  conditions.frequency_mhz = frequency_mhz;
+  conditions.temperature_mdegc = temperature_mdegc;
+  const int64_t p = std::abs(static_cast<int64_t>(values.active_mw));
+  const int64_t q = std::abs(static_cast<int64_t>(values.reactive_mvar));
+  int64_t s = values.apparent_mva;
+  if (s < p || s < q) {  // not made by MakePhaseValues: derive S here
+    s = static_cast<int64_t>(IntegerSqrt(static_cast<uint64_t>(p * p + q * q)));
+  }
+  if (s == 0) {
+    conditions.current_ma = 0;
+    conditions.power_factor_milli = 1000;
+    return conditions;
+  }
+  conditions.current_ma = voltage_mv > 0 ? s * 1000 / voltage_mv : 0;  // mVA / mV = A
+  const int64_t pf = std::min<int64_t>((p * 1000 + s / 2) / s, 1000);
+  // IEC 62053-23: inductive in Q1 (P+, Q+) and Q3 (P-, Q-), capacitive in Q2 and Q4.
+  const bool inductive =
+      values.reactive_mvar == 0 || ((values.active_mw >= 0) == (values.reactive_mvar > 0));
+  conditions.power_factor_milli = static_cast<int32_t>(inductive ? pf : -pf);
+  return conditions;
+}
+
+AccuracyModel::AccuracyModel(AccuracyClass cls, CurrentRating rating, uint64_t seed)
+    : cls_(cls), rating_(rating), seed_(seed) {
+  VMUC_CHECK(CheckRating(rating).ok(), "AccuracyModel needs 0 < Imin < Iref < Imax");
+  TableFor(cls);  // aborts on a class outside the table
+  // Streams: 0..31 active, 32..63 reactive; each entry has its own.
+  auto draw = [seed](Shape& shape, uint64_t first) {
+    uint64_t stream = first;
+    shape.base = SeededUnit(seed, stream++);
+    for (int32_t& knot : shape.current) knot = SeededUnit(seed, stream++);
+    shape.voltage_low = SeededUnit(seed, stream++);
+    shape.voltage_high = SeededUnit(seed, stream++);
+    shape.frequency_low = SeededUnit(seed, stream++);
+    shape.frequency_high = SeededUnit(seed, stream++);
+    shape.temperature_low = SeededUnit(seed, stream++);
+    shape.temperature_high = SeededUnit(seed, stream++);
+    shape.excess = SeededUnit(seed, stream++);
+  };
+  draw(active_, 0);
+  draw(reactive_, 32);
+}
+
+int64_t AccuracyModel::StartingCurrentMa() const {
+  switch (cls_) {
+    case AccuracyClass::kMidA:
+      return TransitionalCurrentMa() * 5 / 100;  // 0.05 Itr
+    case AccuracyClass::kMidB:
+      return TransitionalCurrentMa() * 4 / 100;  // 0.04 Itr
+    case AccuracyClass::kIec1:
+      return int64_t{rating_.ref_ma} * 4 / 1000;  // 0.004 Ib
+    case AccuracyClass::kIec2:
+      return int64_t{rating_.ref_ma} * 5 / 1000;  // 0.005 Ib
+  }
+  VMUC_CHECK(false, "AccuracyClass outside its table");
+  return 0;
+}
+
+int64_t AccuracyModel::ReactiveStartingCurrentMa() const {
+  return int64_t{rating_.ref_ma} * 5 / 1000;  // IEC 62053-23 class 2: 0.005 Ib
+}
+
+bool AccuracyModel::Registers(const Conditions& conditions) const {
+  return conditions.current_ma > 0 && conditions.current_ma >= StartingCurrentMa();
+}
+
+bool AccuracyModel::RegistersReactive(const Conditions& conditions) const {
+  return conditions.current_ma > 0 && conditions.current_ma >= ReactiveStartingCurrentMa();
+}
+
+int32_t AccuracyModel::ActiveMpePpm(const Conditions& conditions) const {
+  return LimitsFor(cls_, rating_, false, conditions.power_factor_milli)
+      .AtCurrent(conditions.current_ma);
+}
+
+int32_t AccuracyModel::ReactiveMpePpm(const Conditions& conditions) const {
+  return LimitsFor(cls_, rating_, true, conditions.power_factor_milli)
+      .AtCurrent(conditions.current_ma);
+}
+
+int32_t AccuracyModel::ActiveErrorPpm(const Conditions& conditions) const {
+  return ErrorPpm(active_, false, conditions);
+}
+
+int32_t AccuracyModel::ReactiveErrorPpm(const Conditions& conditions) const {
+  return ErrorPpm(reactive_, true, conditions);
+}
+
+int32_t AccuracyModel::ErrorPpm(const Shape& shape, bool reactive,
+                                const Conditions& conditions) const {
+  const Limits limits = LimitsFor(cls_, rating_, reactive, conditions.power_factor_milli);
+  const int64_t ref = limits.ref_ppm;
+  const int64_t current = std::max<int64_t>(conditions.current_ma, 0);
+
+  // Current term: seeded knots at Imin * 2^k, linear in between (log-spaced knots,
+  // piecewise linear in I), flat below Imin and beyond the last knot.
+  int64_t current_unit = shape.current[0];
+  const int64_t min_ma = rating_.min_ma;
+  if (current > min_ma) {
+    const int k = std::bit_width(static_cast<uint64_t>(current / min_ma)) - 1;
+    if (k >= kCurrentKnots - 1) {
+      current_unit = shape.current[kCurrentKnots - 1];
+    } else {
+      const int64_t knot_ma = min_ma << k;  // <= current < 2 * knot_ma
+      const int64_t t = (current - knot_ma) * kMillion / knot_ma;
+      current_unit = (shape.current[k] * (kMillion - t) + shape.current[k + 1] * t) / kMillion;
+    }
+  }
+
+  int64_t error = Term(ref, kBaseShare, shape.base);
+  error += Term(ref, kCurrentShare, current_unit);
+  error += Term(ref, kInfluenceShare,
+                Influence(conditions.voltage_mv, kMinVoltageMv, kNominalVoltageMv, kMaxVoltageMv,
+                          shape.voltage_low, shape.voltage_high));
+  error += Term(ref, kInfluenceShare,
+                Influence(conditions.frequency_mhz, kMinFrequencyMhz, kNominalFrequencyMhz,
+                          kMaxFrequencyMhz, shape.frequency_low, shape.frequency_high));
+  error +=
+      Term(ref, kInfluenceShare,
+           Influence(conditions.temperature_mdegc, kMinTemperatureMdegc, kReferenceTemperatureMdegc,
+                     kMaxTemperatureMdegc, shape.temperature_low, shape.temperature_high));
+
+  // Excess term: the part of the MPE above Lref, present where the table allows more
+  // (low current, reduced PF). Its weight falls linearly from the lowest tabulated current
+  // to zero at the edge where the limit drops, so the error has no step there; where the
+  // high-current limit itself exceeds Lref the PF weight keeps it on, fading to zero toward
+  // the PF where the limit drops.
+  const int64_t budget = limits.AtCurrent(current) - ref;  // >= 0
+  int64_t weight = 0;
+  if (current < limits.edge_ma) {
+    weight = current <= limits.lowest_ma || limits.lowest_ma >= limits.edge_ma
+                 ? kMillion
+                 : Fraction(limits.edge_ma - current, limits.edge_ma - limits.lowest_ma);
+  }
+  if (limits.high_ppm > ref) weight += (kMillion - weight) * limits.pf_weight / kMillion;
+  error += budget * weight / kMillion * shape.excess / kMillion;
+  return static_cast<int32_t>(error);
+}
+
+ActiveReactive AccuracyModel::Registered(const ActiveReactive& truth,
+                                         const Conditions& conditions) const {
+  ActiveReactive registered;
+  if (Registers(conditions)) {
+    registered.active = ApplyPpm(truth.active, ActiveErrorPpm(conditions));
+  }
+  if (RegistersReactive(conditions)) {
+    registered.reactive = ApplyPpm(truth.reactive, ReactiveErrorPpm(conditions));
+  }
+  return registered;
+}
+
+PhaseValues AccuracyModel::Registered(const PhaseValues& truth,
+                                      const Conditions& conditions) const {
+  const ActiveReactive registered =
+      Registered(ActiveReactive{truth.active_mw, truth.reactive_mvar}, conditions);
+  return MakePhaseValues(registered.active, registered.reactive);
+}
+
+}  // namespace vmuc::meters
