@@ -197,7 +197,8 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
 
   SectionReader fleet(file, "fleet", root.get("fleet"),
                       {"meters", "seed", "first_serial", "epoch", "push_interval_s", "shards",
-                       "type_number", "software"},
+                       "type_number", "software", "pv_percent", "ev_percent",
+                       "heat_pump_percent"},
                       &status);
   fleet.Integer("meters", &config.fleet.meters, 1, 10'000'000);
   fleet.Integer("seed", &config.fleet.seed, 0, kMaxInt);
@@ -205,6 +206,9 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   fleet.Time("epoch", &config.fleet.epoch);
   fleet.Span("push_interval_s", &config.fleet.push_interval, 1, 86'400);
   fleet.Integer("shards", &config.fleet.shards, 1, 256);
+  fleet.Integer("pv_percent", &config.fleet.pv_percent, 0, 100);
+  fleet.Integer("ev_percent", &config.fleet.ev_percent, 0, 100);
+  fleet.Integer("heat_pump_percent", &config.fleet.heat_pump_percent, 0, 100);
   fleet.String("type_number", &config.fleet.type_number);
   fleet.StringTable("software", &config.fleet.software_codes);
   config.fleet.codes_where = fleet.Location();

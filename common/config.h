@@ -47,6 +47,10 @@ struct FleetSection {
   TimePoint epoch = TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 1 / 1));
   std::chrono::seconds push_interval{15};
   uint32_t shards = 2;
+  // The household mix, in percent of meters (meters/metrology/load_model.h).
+  uint32_t pv_percent = 40;
+  uint32_t ev_percent = 30;
+  uint32_t heat_pump_percent = 35;
   // The meters' hardware type number and software codes (datasheet "Configuration");
   // decoded and checked by meters/fleet.h, whose errors cite `codes_where`.
   std::string type_number = "6841121BN243101040";

@@ -10,6 +10,8 @@ MeterIdentity FleetMeter(const FleetSection& fleet, uint32_t index) {
   identity.serial = fleet.first_serial + index;
   identity.node = index + 1;  // node 0 is the collector
   identity.load_seed = Mix64(fleet.seed * 0x100000001B3ULL + index);
+  identity.household_flags = DrawHouseholdFlags(
+      identity.load_seed, HouseholdMix{fleet.pv_percent, fleet.ev_percent, fleet.heat_pump_percent});
   return identity;
 }
 

@@ -70,7 +70,7 @@ void MeterCore::AdvanceTo(TimePoint t) {
 
 void MeterCore::LoadSlot(int64_t slot, std::optional<LoadCursor>& cursor,
                          std::optional<AccuracyModel>& accuracy, AccuracyMemo& memo) {
-  if (!cursor) cursor.emplace(identity_.load_seed);
+  if (!cursor) cursor.emplace(identity_.load_seed, identity_.household_flags);
   slot_ = slot;
   const PhaseSet& truth = cursor->At(slot);
   if (options_.accuracy == nullptr) {

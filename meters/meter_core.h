@@ -35,6 +35,7 @@ namespace vmuc::meters {
 struct MeterIdentity {
   uint64_t serial = 0;          // 16-digit meter number (OBIS 1.1.0.0.5.255)
   NodeAddress node = 0;         // radio mesh address
+  uint8_t household_flags = kDefaultMixFlags;  // PV / EV / heat pump, from the fleet mix
   uint64_t load_seed = 0;       // seeds the load model
   std::string MeterId() const;  // the serial as 16 digits
 };

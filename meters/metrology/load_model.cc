@@ -33,6 +33,15 @@ int MonthOfDay(int64_t day) {
 
 }  // namespace
 
+uint8_t DrawHouseholdFlags(uint64_t seed, const HouseholdMix& mix) {
+  const uint64_t h = Mix64(seed);
+  uint8_t flags = 0;
+  if ((h >> 24) % 100 < mix.pv_percent) flags |= kHasPv;
+  if ((h >> 41) % 100 < mix.ev_percent) flags |= kHasEv;
+  if ((h >> 48) % 100 < mix.heat_pump_percent) flags |= kHasHeatPump;
+  return flags;
+}
+
 Household LoadModel::household() const {
   const uint64_t h = Mix64(seed_);
   Household house;
@@ -40,19 +49,21 @@ Household LoadModel::household() const {
     house.base_w[static_cast<size_t>(phase)] =
         60 + static_cast<int32_t>(((h >> (phase * 8)) & 0xFF) * 3 / 4);
   }
-  house.has_pv = (h >> 24) % 100 < 40;
+  house.has_pv = (flags_ & kHasPv) != 0;
   house.pv_peak_w = 3000 + static_cast<int32_t>(((h >> 32) & 0xFF) * 20);
   house.pv_inductive = ((h >> 40) & 1) != 0;
-  house.has_ev = (h >> 41) % 100 < 30;
-  house.has_heat_pump = (h >> 48) % 100 < 35;
+  house.has_ev = (flags_ & kHasEv) != 0;
+  house.has_heat_pump = (flags_ & kHasHeatPump) != 0;
   house.fridge_offset_slots = static_cast<int32_t>((h >> 56) % 10);
   return house;
 }
 
-PhaseSet LoadModel::PhasesInSlot(int64_t slot) const { return LoadCursor(seed_).At(slot); }
+PhaseSet LoadModel::PhasesInSlot(int64_t slot) const { return LoadCursor(seed_, flags_).At(slot); }
 
-LoadCursor::LoadCursor(uint64_t seed)
-    : seed_(seed), slot_key_(Mix64(seed ^ 0x5107)), house_(LoadModel(seed).household()) {}
+LoadCursor::LoadCursor(uint64_t seed, uint8_t household_flags)
+    : seed_(seed),
+      slot_key_(Mix64(seed ^ 0x5107)),
+      house_(LoadModel(seed, household_flags).household()) {}
 
 void LoadCursor::LoadHour(int64_t hour_index) {
   hour_index_ = hour_index;

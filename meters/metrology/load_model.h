@@ -39,12 +39,29 @@ struct Household {
   int32_t fridge_offset_slots = 0;        // phase of the 50-minute fridge cycle
 };
 
+// The fleet's mix of household equipment ([fleet] pv_percent, ev_percent,
+// heat_pump_percent in the config), in percent of households.
+struct HouseholdMix {
+  uint32_t pv_percent = 40;
+  uint32_t ev_percent = 30;
+  uint32_t heat_pump_percent = 35;
+};
+
+// Which equipment a household has, drawn from its seed with the fleet's mix: bit 0 PV,
+// bit 1 EV charger, bit 2 heat pump. kDefaultMixFlags: draw with the default mix.
+inline constexpr uint8_t kHasPv = 1, kHasEv = 2, kHasHeatPump = 4;
+inline constexpr uint8_t kDefaultMixFlags = 0xFF;
+uint8_t DrawHouseholdFlags(uint64_t seed, const HouseholdMix& mix);
+
 class LoadModel {
  public:
   static constexpr std::chrono::seconds kSlot{300};
   static constexpr int64_t kSlotsPerHour = 3600 / kSlot.count();
 
-  explicit LoadModel(uint64_t seed) : seed_(seed) {}
+  explicit LoadModel(uint64_t seed, uint8_t household_flags = kDefaultMixFlags)
+      : seed_(seed),
+        flags_(household_flags == kDefaultMixFlags ? DrawHouseholdFlags(seed, HouseholdMix{})
+                                                   : household_flags) {}
 
   Household household() const;
   // `slot` counts kSlot-long slots since the Unix epoch (floor(unix_seconds / 300)).
@@ -52,6 +69,7 @@ class LoadModel {
 
  private:
   uint64_t seed_;
+  uint8_t flags_;
 };
 
 // Walks a LoadModel slot by slot, as fast-forward does: what holds for a whole hour (heat
@@ -61,7 +79,7 @@ class LoadModel {
 // fast-forward loop, not meter state.
 class LoadCursor {
  public:
-  explicit LoadCursor(uint64_t seed);
+  explicit LoadCursor(uint64_t seed, uint8_t household_flags = kDefaultMixFlags);
   const PhaseSet& At(int64_t slot);
 
  private:

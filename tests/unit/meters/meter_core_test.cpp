@@ -175,6 +175,27 @@ TEST(MeterCorePropertyTest, SumsIntegralsMonotonyAndAllQuadrants) {
       << "the fleet must visit all four quadrants";
 }
 
+TEST(FleetTest, TheHouseholdMixFollowsTheConfig) {
+  FleetSection fleet;
+  auto count = [&](uint8_t flag) {
+    int n = 0;
+    for (uint32_t i = 0; i < 1000; ++i) {
+      n += (FleetMeter(fleet, i).household_flags & flag) != 0 ? 1 : 0;
+    }
+    return n;
+  };
+  fleet.pv_percent = 0;
+  fleet.ev_percent = 100;
+  fleet.heat_pump_percent = 50;
+  EXPECT_EQ(count(kHasPv), 0);
+  EXPECT_EQ(count(kHasEv), 1000);
+  EXPECT_NEAR(count(kHasHeatPump), 500, 60);
+  // And the load follows: with every household charging an EV, a night has 11 kW slots.
+  const MeterIdentity identity = FleetMeter(fleet, 3);
+  EXPECT_TRUE(LoadModel(identity.load_seed, identity.household_flags).household().has_ev);
+  EXPECT_FALSE(LoadModel(identity.load_seed, identity.household_flags).household().has_pv);
+}
+
 TEST(FleetTest, IdentitiesAreDistinctAndDerivedFromTheConfig) {
   FleetSection fleet;
   fleet.seed = 3;
