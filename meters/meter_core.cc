@@ -72,7 +72,7 @@ void MeterCore::LoadSlot(int64_t slot, std::optional<LoadCursor>& cursor,
                          std::optional<AccuracyModel>& accuracy, AccuracyMemo& memo) {
   if (!cursor) cursor.emplace(identity_.load_seed, identity_.household_flags);
   slot_ = slot;
-  const PhaseSet& truth = cursor->At(slot);
+  const PhaseSet truth = options_.aron ? AronSystems(cursor->At(slot)) : cursor->At(slot);
   if (options_.accuracy == nullptr) {
     slot_values_ = truth;
     return;

@@ -33,11 +33,11 @@
 namespace vmuc::meters {
 
 struct MeterIdentity {
-  uint64_t serial = 0;          // 16-digit meter number (OBIS 1.1.0.0.5.255)
-  NodeAddress node = 0;         // radio mesh address
+  uint64_t serial = 0;                         // 16-digit meter number (OBIS 1.1.0.0.5.255)
+  NodeAddress node = 0;                        // radio mesh address
   uint8_t household_flags = kDefaultMixFlags;  // PV / EV / heat pump, from the fleet mix
-  uint64_t load_seed = 0;       // seeds the load model
-  std::string MeterId() const;  // the serial as 16 digits
+  uint64_t load_seed = 0;                      // seeds the load model
+  std::string MeterId() const;                 // the serial as 16 digits
 };
 
 // Which tariff is in force, and when it can next change. Implemented by the tariff plans
@@ -66,6 +66,7 @@ struct MeterOptions {
   uint32_t power_threshold_w = 0;         // 0: power threshold counter off
   uint16_t integration_period_min = 15;   // Z4: 15, 30 or 60
   EnergyType energy_type = EnergyType::kActiveAndReactiveImportExport;  // type number X9
+  bool aron = false;  // X4 = 2: two measuring systems (metrology/measurement.h AronSystems)
 };
 
 class MeterCore {

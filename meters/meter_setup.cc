@@ -62,6 +62,7 @@ absl::StatusOr<std::unique_ptr<MeterSetup>> MeterSetup::Create(MeterConfiguratio
   setup->tariffs_ = std::make_unique<PlanTariffSource>(*std::move(plan), inputs);
   MeterOptions& options = setup->options_;
   options.energy_type = setup->configuration_.type.energy_type;
+  options.aron = setup->configuration_.type.measuring_systems == MeasuringSystems::kTwoAron;
   options.integration_period_min =
       static_cast<uint16_t>(setup->configuration_.software.integration_period.count());
   options.tariffs = setup->tariffs_.get();

@@ -53,6 +53,26 @@ inline PhaseValues MakePhaseValues(int64_t active_mw, int64_t reactive_mvar) {
   return values;
 }
 
+// The two measuring systems of the Aron variant (type number X4 = 2, "2 systems (Aron,
+// 3x230 V)"): a delta network without neutral, measured by the two-wattmeter (Blondel)
+// method. The household's three loads are taken as the delta branches A = L1-L2,
+// B = L2-L3, C = L3-L1; system 1 measures U12 and I1, system 2 U32 and I3, so with
+// k = sqrt(3)/2:
+//   P1 = PA + PC/2 - k QC    Q1 = QA + QC/2 + k PC
+//   P2 = PB + PC/2 + k QC    Q2 = QB + QC/2 - k PC
+// The k terms cancel and the halves add up, so P1 + P2 and Q1 + Q2 are exactly the loads'
+// sums (Blondel's theorem). Result: system 1 in [0], system 2 in [2], [1] empty (no
+// third system). Integer arithmetic: k = 866 025 / 1 000 000.
+inline std::array<PhaseValues, kPhases> AronSystems(const std::array<PhaseValues, kPhases>& loads) {
+  const int64_t pa = loads[0].active_mw, qa = loads[0].reactive_mvar;
+  const int64_t pb = loads[1].active_mw, qb = loads[1].reactive_mvar;
+  const int64_t pc = loads[2].active_mw, qc = loads[2].reactive_mvar;
+  const int64_t k_qc = qc * 866'025 / 1'000'000;
+  const int64_t k_pc = pc * 866'025 / 1'000'000;
+  return {MakePhaseValues(pa + pc / 2 - k_qc, qa + qc / 2 + k_pc), MakePhaseValues(0, 0),
+          MakePhaseValues(pb + (pc - pc / 2) + k_qc, qb + (qc - qc / 2) - k_pc)};
+}
+
 }  // namespace vmuc::meters
 
 #endif  // VMUC_METERS_METROLOGY_MEASUREMENT_H_

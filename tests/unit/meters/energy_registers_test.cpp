@@ -22,6 +22,33 @@ TEST(MeasurementTest, IntegerSqrtIsTheExactFloor) {
   }
 }
 
+TEST(MeasurementTest, AronSystemsSumToTheLoadsExactly) {
+  // A balanced resistive delta load: both wattmeters read half (Blondel).
+  const PhaseValues r = MakePhaseValues(1'000'000, 0);
+  auto systems = AronSystems({r, r, r});
+  EXPECT_EQ(systems[0].active_mw, 1'500'000);
+  EXPECT_EQ(systems[2].active_mw, 1'500'000);
+  EXPECT_EQ(systems[1].apparent_mva, 0);
+  // A pure reactive branch C: the readings differ by sqrt(3) Q (two-wattmeter reactive
+  // rule), and P still sums to zero.
+  systems =
+      AronSystems({MakePhaseValues(0, 0), MakePhaseValues(0, 0), MakePhaseValues(0, 1'000'000)});
+  EXPECT_EQ(systems[0].active_mw + systems[2].active_mw, 0);
+  EXPECT_EQ(systems[2].active_mw - systems[0].active_mw, 2 * 866'025);
+  // Arbitrary loads: exact sums.
+  for (int64_t p : {-3'333'333, 7, 2'000'001}) {
+    for (int64_t q : {-999'999, 0, 1'234'567}) {
+      const std::array<PhaseValues, kPhases> loads = {MakePhaseValues(p, q), MakePhaseValues(q, p),
+                                                      MakePhaseValues(p + 1, -q)};
+      systems = AronSystems(loads);
+      EXPECT_EQ(int64_t{systems[0].active_mw} + systems[2].active_mw,
+                int64_t{loads[0].active_mw} + loads[1].active_mw + loads[2].active_mw);
+      EXPECT_EQ(int64_t{systems[0].reactive_mvar} + systems[2].reactive_mvar,
+                int64_t{loads[0].reactive_mvar} + loads[1].reactive_mvar + loads[2].reactive_mvar);
+    }
+  }
+}
+
 TEST(MeasurementTest, QuadrantsFollowIec62053_23) {
   EXPECT_EQ(MakePhaseValues(1000, 500).quadrant(), Quadrant::kQ1);
   EXPECT_EQ(MakePhaseValues(-1000, 500).quadrant(), Quadrant::kQ2);
@@ -75,10 +102,14 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(EnergyRegistersTest, ReactiveImportAndExportAreQuadrantSums) {
   EnergyRegisters regs;
-  regs.Integrate(Same(1'000'000, 500'000), kHour, 1, EnergyType::kActiveAndReactiveImportExport);    // R1
-  regs.Integrate(Same(-1'000'000, 250'000), kHour, 1, EnergyType::kActiveAndReactiveImportExport);   // R2
-  regs.Integrate(Same(-1'000'000, -100'000), kHour, 1, EnergyType::kActiveAndReactiveImportExport);  // R3
-  regs.Integrate(Same(1'000'000, -50'000), kHour, 1, EnergyType::kActiveAndReactiveImportExport);    // R4
+  regs.Integrate(Same(1'000'000, 500'000), kHour, 1,
+                 EnergyType::kActiveAndReactiveImportExport);  // R1
+  regs.Integrate(Same(-1'000'000, 250'000), kHour, 1,
+                 EnergyType::kActiveAndReactiveImportExport);  // R2
+  regs.Integrate(Same(-1'000'000, -100'000), kHour, 1,
+                 EnergyType::kActiveAndReactiveImportExport);  // R3
+  regs.Integrate(Same(1'000'000, -50'000), kHour, 1,
+                 EnergyType::kActiveAndReactiveImportExport);  // R4
   EXPECT_EQ(regs.phase[0].reactive_import_varh(), 750u);
   EXPECT_EQ(regs.phase[0].reactive_export_varh(), 150u);
   EXPECT_EQ(regs.total().reactive_import_varh(), 2250u);
@@ -88,7 +119,8 @@ TEST(EnergyRegistersTest, ReactiveImportAndExportAreQuadrantSums) {
 TEST(EnergyRegistersTest, EnergyTypeDecidesWhatCounts) {
   EnergyRegisters a_plus, active;
   for (auto* regs : {&a_plus, &active}) {
-    const EnergyType type = regs == &a_plus ? EnergyType::kActiveImport : EnergyType::kActiveImportExport;
+    const EnergyType type =
+        regs == &a_plus ? EnergyType::kActiveImport : EnergyType::kActiveImportExport;
     regs->Integrate(Same(1'000'000, 500'000), kHour, 1, type);
     regs->Integrate(Same(-2'000'000, -500'000), kHour, 1, type);
   }
@@ -104,7 +136,8 @@ TEST(EnergyRegistersTest, EnergyTypeDecidesWhatCounts) {
 TEST(EnergyRegistersTest, TariffRegistersFollowTheTariff) {
   EnergyRegisters regs;
   regs.Integrate(Same(1'000'000, 100'000), kHour, 1, EnergyType::kActiveAndReactiveImportExport);
-  regs.Integrate(Same(1'000'000, 100'000), 2 * kHour, 2, EnergyType::kActiveAndReactiveImportExport);
+  regs.Integrate(Same(1'000'000, 100'000), 2 * kHour, 2,
+                 EnergyType::kActiveAndReactiveImportExport);
   regs.Integrate(Same(1'000'000, 100'000), kHour, 4, EnergyType::kActiveAndReactiveImportExport);
   EXPECT_EQ(
       regs.active_import_tariff,

@@ -50,6 +50,29 @@ TEST(MeterSetupTest, EnergyTypeX9DecidesTheRegisters) {
   EXPECT_EQ(only_import.wh(kActiveImport), everything.wh(kActiveImport));
 }
 
+// X4 = 2 (Aron): two measuring systems; L2 registers nothing, the totals equal a
+// three-system meter's net active energy.
+TEST(MeterSetupTest, AronVariantHasTwoSystems) {
+  const MeterIdentity identity = PvHousehold();
+  const auto aron = MakeSetup("6841121BN243101040", {});  // the README's real meter: X4 = 2
+  const auto three = MakeSetup("6841131BN243101040", {});
+  MeterOptions aron_exact = aron->options();
+  MeterOptions three_exact = three->options();
+  aron_exact.accuracy = three_exact.accuracy = nullptr;
+  MeterCore a(identity, kEpoch, aron_exact), t(identity, kEpoch, three_exact);
+  a.AdvanceTo(kEpoch + 2 * 24h);
+  t.AdvanceTo(kEpoch + 2 * 24h);
+  EXPECT_EQ(a.registers().phase[1], RegisterSet{});
+  EXPECT_GT(a.registers().phase[0].wh(kActiveImport), 0u);
+  EXPECT_GT(a.registers().phase[2].wh(kActiveImport), 0u);
+  // Net active energy (import - export) is the same: Blondel's theorem, to the mW·s.
+  const RegisterSet at = a.registers().total(), tt = t.registers().total();
+  EXPECT_EQ(static_cast<int64_t>(at.milli_unit_seconds[kActiveImport] -
+                                 at.milli_unit_seconds[kActiveExport]),
+            static_cast<int64_t>(tt.milli_unit_seconds[kActiveImport] -
+                                 tt.milli_unit_seconds[kActiveExport]));
+}
+
 TEST(MeterSetupTest, IntegrationPeriodZ4SetsTheDemandPeriod) {
   const MeterIdentity identity = PvHousehold();
   for (const auto& [code, minutes] : {std::pair{"2", 15}, std::pair{"3", 30}, std::pair{"4", 60}}) {
