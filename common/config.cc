@@ -197,8 +197,8 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
 
   SectionReader fleet(file, "fleet", root.get("fleet"),
                       {"meters", "seed", "first_serial", "epoch", "push_interval_s", "shards",
-                       "type_number", "software", "pv_percent", "ev_percent",
-                       "heat_pump_percent"},
+                       "type_number", "software", "pv_percent", "ev_percent", "heat_pump_percent",
+                       "single_phase_percent", "two_phase_percent"},
                       &status);
   fleet.Integer("meters", &config.fleet.meters, 1, 10'000'000);
   fleet.Integer("seed", &config.fleet.seed, 0, kMaxInt);
@@ -209,6 +209,8 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   fleet.Integer("pv_percent", &config.fleet.pv_percent, 0, 100);
   fleet.Integer("ev_percent", &config.fleet.ev_percent, 0, 100);
   fleet.Integer("heat_pump_percent", &config.fleet.heat_pump_percent, 0, 100);
+  fleet.Integer("single_phase_percent", &config.fleet.single_phase_percent, 0, 100);
+  fleet.Integer("two_phase_percent", &config.fleet.two_phase_percent, 0, 100);
   fleet.String("type_number", &config.fleet.type_number);
   fleet.StringTable("software", &config.fleet.software_codes);
   config.fleet.codes_where = fleet.Location();
@@ -239,6 +241,11 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
     return absl::InvalidArgumentError(absl::StrCat(
         Where(file, node->source()), ": supervisor.restart_backoff_max_ms: must not be below ",
         "supervisor.restart_backoff_initial_ms"));
+  }
+  if (config.fleet.single_phase_percent + config.fleet.two_phase_percent > 100) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Where(file, root.get("fleet")->source()),
+        ": fleet.two_phase_percent: single_phase_percent + two_phase_percent exceed 100"));
   }
   if (config.fleet.first_serial + config.fleet.meters > 9'999'999'999'999'999ULL) {
     return absl::InvalidArgumentError(

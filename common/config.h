@@ -51,6 +51,8 @@ struct FleetSection {
   uint32_t pv_percent = 40;
   uint32_t ev_percent = 30;
   uint32_t heat_pump_percent = 35;
+  uint32_t single_phase_percent = 5;  // three-system meters wired on L1 only
+  uint32_t two_phase_percent = 2;     // on L1 and L2 only
   // The meters' hardware type number and software codes (datasheet "Configuration");
   // decoded and checked by meters/fleet.h, whose errors cite `codes_where`.
   std::string type_number = "6841121BN243101040";

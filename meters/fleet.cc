@@ -11,7 +11,8 @@ MeterIdentity FleetMeter(const FleetSection& fleet, uint32_t index) {
   identity.node = index + 1;  // node 0 is the collector
   identity.load_seed = Mix64(fleet.seed * 0x100000001B3ULL + index);
   identity.household_flags = DrawHouseholdFlags(
-      identity.load_seed, HouseholdMix{fleet.pv_percent, fleet.ev_percent, fleet.heat_pump_percent});
+      identity.load_seed, HouseholdMix{fleet.pv_percent, fleet.ev_percent, fleet.heat_pump_percent,
+                                       fleet.single_phase_percent, fleet.two_phase_percent});
   return identity;
 }
 

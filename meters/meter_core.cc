@@ -70,7 +70,13 @@ void MeterCore::AdvanceTo(TimePoint t) {
 
 void MeterCore::LoadSlot(int64_t slot, std::optional<LoadCursor>& cursor,
                          std::optional<AccuracyModel>& accuracy, AccuracyMemo& memo) {
-  if (!cursor) cursor.emplace(identity_.load_seed, identity_.household_flags);
+  if (!cursor) {
+    // An Aron meter sits on a 3-wire network: the connection kinds apply to 3-system meters.
+    const uint8_t flags = options_.aron && identity_.household_flags != kDefaultMixFlags
+                              ? static_cast<uint8_t>(identity_.household_flags & ~kConnectionFlags)
+                              : identity_.household_flags;
+    cursor.emplace(identity_.load_seed, flags);
+  }
   slot_ = slot;
   const PhaseSet truth = options_.aron ? AronSystems(cursor->At(slot)) : cursor->At(slot);
   if (options_.accuracy == nullptr) {

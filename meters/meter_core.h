@@ -98,7 +98,10 @@ class MeterCore {
   const PhaseSet& present_values() const { return slot_values_; }
   // The supply now (voltages, frequency) and the display's indicators; derived from the
   // seed and the current slot, not stored.
-  GridValues grid() const { return GridModel(identity_.load_seed).InSlot(slot_); }
+  GridValues grid() const {
+    return GridModel(identity_.load_seed, options_.aron ? 0 : identity_.household_flags)
+        .InSlot(slot_);
+  }
   Indicators indicators() const {
     return IndicatorsOf(slot_values_, grid(),
                         GridModel(identity_.load_seed).phase_sequence_reversed());

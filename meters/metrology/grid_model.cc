@@ -26,6 +26,8 @@ GridValues GridModel::InSlot(int64_t slot) const {
     grid.voltage_mv[static_cast<size_t>(phase)] =
         static_cast<int32_t>(230'000 + 230'000 * (common + own) / 10'000);
   }
+  if ((flags_ & kSinglePhase) != 0) grid.voltage_mv[1] = grid.voltage_mv[2] = 0;
+  if ((flags_ & kTwoPhase) != 0) grid.voltage_mv[2] = 0;
   grid.frequency_mhz = 50'000 + static_cast<int32_t>((now >> 20) % 161) - 80;
   return grid;
 }

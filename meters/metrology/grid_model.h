@@ -22,12 +22,15 @@ struct GridValues {
 
 class GridModel {
  public:
-  explicit GridModel(uint64_t seed) : seed_(seed) {}
+  // `household_flags` (load_model.h): unconnected phases show no voltage.
+  explicit GridModel(uint64_t seed, uint8_t household_flags = 0)
+      : seed_(seed), flags_(household_flags == kDefaultMixFlags ? 0 : household_flags) {}
   GridValues InSlot(int64_t slot) const;
   bool phase_sequence_reversed() const;
 
  private:
   uint64_t seed_;
+  uint8_t flags_;
 };
 
 // What the display's indicator segments show (datasheet, "Display"): the load type

@@ -39,6 +39,12 @@ uint8_t DrawHouseholdFlags(uint64_t seed, const HouseholdMix& mix) {
   if ((h >> 24) % 100 < mix.pv_percent) flags |= kHasPv;
   if ((h >> 41) % 100 < mix.ev_percent) flags |= kHasEv;
   if ((h >> 48) % 100 < mix.heat_pump_percent) flags |= kHasHeatPump;
+  const uint64_t connection = (h >> 8) % 100;
+  if (connection < mix.single_phase_percent) {
+    flags |= kSinglePhase;
+  } else if (connection < mix.single_phase_percent + mix.two_phase_percent) {
+    flags |= kTwoPhase;
+  }
   return flags;
 }
 
@@ -62,8 +68,10 @@ PhaseSet LoadModel::PhasesInSlot(int64_t slot) const { return LoadCursor(seed_, 
 
 LoadCursor::LoadCursor(uint64_t seed, uint8_t household_flags)
     : seed_(seed),
+      flags_(household_flags == kDefaultMixFlags ? DrawHouseholdFlags(seed, HouseholdMix{})
+                                                 : household_flags),
       slot_key_(Mix64(seed ^ 0x5107)),
-      house_(LoadModel(seed, household_flags).household()) {}
+      house_(LoadModel(seed, flags_).household()) {}
 
 void LoadCursor::LoadHour(int64_t hour_index) {
   hour_index_ = hour_index;
@@ -139,6 +147,16 @@ const PhaseSet& LoadCursor::At(int64_t slot) {
     for (int phase = 0; phase < kPhases; ++phase) {
       p_mw[static_cast<size_t>(phase)] -= pv_mw / kPhases;
       q_mvar[static_cast<size_t>(phase)] += (house_.pv_inductive ? 1 : -1) * pv_mw / kPhases / 3;
+    }
+  }
+  // Unconnected phases carry nothing: a single-phase household has everything on L1, a
+  // two-phase one has L3's appliances on L1.
+  if ((flags_ & kConnectionFlags) != 0) {
+    const size_t first_dead = (flags_ & kSinglePhase) != 0 ? 1 : 2;
+    for (size_t phase = first_dead; phase < kPhases; ++phase) {
+      p_mw[0] += p_mw[phase];
+      q_mvar[0] += q_mvar[phase];
+      p_mw[phase] = q_mvar[phase] = 0;
     }
   }
   for (int phase = 0; phase < kPhases; ++phase) {

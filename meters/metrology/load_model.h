@@ -45,11 +45,18 @@ struct HouseholdMix {
   uint32_t pv_percent = 40;
   uint32_t ev_percent = 30;
   uint32_t heat_pump_percent = 35;
+  // Connections of a three-system meter (datasheet: "whether it measures 1, 2 or 3
+  // phases"): the rest are three-phase.
+  uint32_t single_phase_percent = 5;
+  uint32_t two_phase_percent = 2;
 };
 
 // Which equipment a household has, drawn from its seed with the fleet's mix: bit 0 PV,
-// bit 1 EV charger, bit 2 heat pump. kDefaultMixFlags: draw with the default mix.
+// bit 1 EV charger, bit 2 heat pump; bit 3 connected on L1 only, bit 4 on L1 and L2 only.
+// kDefaultMixFlags: draw with the default mix.
 inline constexpr uint8_t kHasPv = 1, kHasEv = 2, kHasHeatPump = 4;
+inline constexpr uint8_t kSinglePhase = 8, kTwoPhase = 16;
+inline constexpr uint8_t kConnectionFlags = kSinglePhase | kTwoPhase;
 inline constexpr uint8_t kDefaultMixFlags = 0xFF;
 uint8_t DrawHouseholdFlags(uint64_t seed, const HouseholdMix& mix);
 
@@ -86,6 +93,7 @@ class LoadCursor {
   void LoadHour(int64_t hour_index);
 
   uint64_t seed_;
+  uint8_t flags_;
   uint64_t slot_key_;  // Mix64(seed): the per-slot hash is Mix64(slot_key_ ^ slot)
   Household house_;
   int64_t hour_index_ = -1;

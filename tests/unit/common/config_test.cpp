@@ -79,6 +79,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[fleet\n", "bad.toml:1:"},
         BadCase{"fleet = 3\n", "bad.toml:1:9: fleet: must be a table"},
         BadCase{"[fleet.software]\nZ4 = 2\n", "bad.toml:2:6: fleet.software.Z4: must be a string"},
+        BadCase{"[fleet]\nsingle_phase_percent = 60\ntwo_phase_percent = 50\n",
+                "bad.toml:1:1: fleet.two_phase_percent: single_phase_percent + two_phase_percent"},
         BadCase{"[supervisor]\nrestart_backoff_initial_ms = 5000\nrestart_backoff_max_ms = 100\n",
                 "bad.toml:1:1: supervisor.restart_backoff_max_ms: must not be below"}));
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <tuple>
 
 #include "meters/fleet.h"
 
@@ -194,6 +195,32 @@ TEST(FleetTest, TheHouseholdMixFollowsTheConfig) {
   const MeterIdentity identity = FleetMeter(fleet, 3);
   EXPECT_TRUE(LoadModel(identity.load_seed, identity.household_flags).household().has_ev);
   EXPECT_FALSE(LoadModel(identity.load_seed, identity.household_flags).household().has_pv);
+}
+
+TEST(FleetTest, SingleAndTwoPhaseConnectionsCarryNothingOnUnconnectedPhases) {
+  for (const auto& [single, two, dead_from] : {std::tuple{100u, 0u, 1}, std::tuple{0u, 100u, 2}}) {
+    FleetSection fleet;
+    fleet.single_phase_percent = single;
+    fleet.two_phase_percent = two;
+    const MeterIdentity identity = FleetMeter(fleet, 5);
+    MeterCore wired(identity, kEpoch);
+    MeterIdentity three_phase = identity;
+    three_phase.household_flags &= static_cast<uint8_t>(~kConnectionFlags);
+    MeterCore reference(three_phase, kEpoch);
+    wired.AdvanceTo(kEpoch + 2 * 24h);
+    reference.AdvanceTo(kEpoch + 2 * 24h);
+    for (int phase = dead_from; phase < kPhases; ++phase) {
+      EXPECT_EQ(wired.registers().phase[static_cast<size_t>(phase)], RegisterSet{});
+      EXPECT_FALSE(wired.indicators().voltage_present[static_cast<size_t>(phase)]);
+    }
+    EXPECT_TRUE(wired.indicators().voltage_present[0]);
+    // The same appliances, on fewer phases: net active energy is unchanged.
+    const RegisterSet w = wired.registers().total(), r = reference.registers().total();
+    EXPECT_EQ(static_cast<int64_t>(w.milli_unit_seconds[kActiveImport] -
+                                   w.milli_unit_seconds[kActiveExport]),
+              static_cast<int64_t>(r.milli_unit_seconds[kActiveImport] -
+                                   r.milli_unit_seconds[kActiveExport]));
+  }
 }
 
 TEST(FleetTest, IdentitiesAreDistinctAndDerivedFromTheConfig) {
