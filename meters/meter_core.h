@@ -77,8 +77,8 @@ class MeterCore {
   // Integrates from the current time to `t` (floored to the second). `t` before the
   // current time is a programming error (time never runs backwards inside a meter).
   void AdvanceTo(TimePoint t);
-  // One metrology tick: AdvanceTo(time() + 1 s).
-  void Tick() { AdvanceTo(time() + std::chrono::seconds(1)); }
+  // One metrology tick: AdvanceTo(time() + 1 s), with a fast path for the common case.
+  void Tick();
 
   // Feeds the S0 output / active LED pulse train (meters/pulses/) with every segment
   // integrated from now on; nullptr detaches. Not owned; must outlive its attachment.
@@ -130,7 +130,7 @@ class MeterCore {
     std::array<bool, kPhases> valid{};
   };
   void LoadSlot(int64_t slot, std::optional<LoadCursor>& cursor,
-                std::optional<AccuracyModel>& accuracy, AccuracyMemo& memo);
+                std::optional<AccuracyModel>& accuracy, std::optional<AccuracyMemo>& memo);
   void FeedS0(int64_t seconds);
 
   MeterIdentity identity_;  // its load_seed is the load model's seed
