@@ -131,7 +131,11 @@ void MeterCore::Tick() {
   // ends neither a slot nor at a tariff switch changes nothing but the registers: the
   // shard's tight loop takes this path 299 times in 300.
   const int64_t next = now_unix_s_ + 1;
-  if (next % LoadModel::kSlot.count() != 0 && next < next_tariff_change_s_ && s0_ == nullptr) {
+  // The cached slot must be the current second's: a step that ended on a slot boundary
+  // leaves slot_ on the slot before.
+  constexpr int64_t kSlotS = LoadModel::kSlot.count();
+  if (next % kSlotS != 0 && now_unix_s_ / kSlotS == slot_ && next < next_tariff_change_s_ &&
+      s0_ == nullptr) {
     registers_.Integrate(slot_values_, 1, tariff_, options_.energy_type);
     ++supply_seconds_;
     now_unix_s_ = next;
