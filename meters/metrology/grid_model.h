@@ -54,7 +54,12 @@ struct PhaseInstantaneous {
   int32_t voltage_mv = 0;
   int32_t current_ma = 0;
   int32_t power_factor_milli = 1000;
+  int32_t angle_decidegrees = 0;  // phase angle of the current to the voltage, atan2(Q, P)
 };
+
+// atan2(y, x) in 0.1 degrees, (-1800, 1800], rounded to the nearest tenth, in integers
+// (a tangent table), so every machine agrees; 0 for (0, 0).
+int32_t AngleDecidegrees(int64_t y, int64_t x);
 PhaseInstantaneous InstantaneousOf(const PhaseValues& load, int32_t voltage_mv);
 
 }  // namespace vmuc::meters

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace vmuc::meters {
 namespace {
 
@@ -46,6 +48,23 @@ TEST(GridModelTest, InstantaneousCurrentAndPowerFactor) {
   PhaseInstantaneous b = InstantaneousOf(MakePhaseValues(-3'000'000, 4'000'000), 250'000);
   EXPECT_EQ(b.current_ma, 20'000);
   EXPECT_EQ(b.power_factor_milli, 600);
+}
+
+TEST(GridModelTest, PhaseAngleMatchesAtan2ToTheTenthOfADegree) {
+  EXPECT_EQ(AngleDecidegrees(0, 1000), 0);
+  EXPECT_EQ(AngleDecidegrees(1000, 0), 900);
+  EXPECT_EQ(AngleDecidegrees(0, -1000), 1800);
+  EXPECT_EQ(AngleDecidegrees(-1000, 0), -900);
+  EXPECT_EQ(AngleDecidegrees(1000, 1000), 450);
+  EXPECT_EQ(AngleDecidegrees(-4'000'000, 3'000'000), -531);  // atan2(-4, 3) = -53.13 deg
+  for (int64_t x = -23'000'000; x <= 23'000'000; x += 1'234'567) {
+    for (int64_t y = -23'000'000; y <= 23'000'000; y += 987'651) {
+      const double expected =
+          std::atan2(static_cast<double>(y), static_cast<double>(x)) * 1800.0 / M_PI;
+      EXPECT_LE(std::abs(AngleDecidegrees(y, x) - expected), 0.5 + 1e-6) << y << ", " << x;
+    }
+  }
+  EXPECT_EQ(InstantaneousOf(MakePhaseValues(3'000'000, 4'000'000), 230'000).angle_decidegrees, 531);
 }
 
 }  // namespace
