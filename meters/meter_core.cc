@@ -22,6 +22,13 @@ MeterCore::MeterCore(MeterIdentity identity, TimePoint epoch, MeterOptions optio
   demand_.StartPeriod(registers_.total());
 }
 
+uint8_t MeterCore::HouseholdFlags() const {
+  const uint8_t flags = identity_.household_flags == kDefaultMixFlags
+                            ? DrawHouseholdFlags(identity_.load_seed, HouseholdMix{})
+                            : identity_.household_flags;
+  return options_.aron ? static_cast<uint8_t>(flags & ~kConnectionFlags) : flags;
+}
+
 void MeterCore::UpdateTariff() {
   if (options_.tariffs == nullptr) {
     tariff_ = 1;
@@ -71,13 +78,7 @@ void MeterCore::AdvanceTo(TimePoint t) {
 void MeterCore::LoadSlot(int64_t slot, std::optional<LoadCursor>& cursor,
                          std::optional<AccuracyModel>& accuracy,
                          std::optional<AccuracyMemo>& lazy_memo) {
-  if (!cursor) {
-    // An Aron meter sits on a 3-wire network: the connection kinds apply to 3-system meters.
-    const uint8_t flags = options_.aron && identity_.household_flags != kDefaultMixFlags
-                              ? static_cast<uint8_t>(identity_.household_flags & ~kConnectionFlags)
-                              : identity_.household_flags;
-    cursor.emplace(identity_.load_seed, flags);
-  }
+  if (!cursor) cursor.emplace(identity_.load_seed, HouseholdFlags());
   slot_ = slot;
   const PhaseSet truth = options_.aron ? AronSystems(cursor->At(slot)) : cursor->At(slot);
   if (options_.accuracy == nullptr) {
@@ -97,7 +98,7 @@ void MeterCore::LoadSlot(int64_t slot, std::optional<LoadCursor>& cursor,
   const int64_t hour = slot / LoadModel::kSlotsPerHour;
   if (hour != memo.hour) {
     memo.hour = hour;
-    memo.grid = GridModel(identity_.load_seed).InSlot(hour * LoadModel::kSlotsPerHour);
+    memo.grid = Grid().InSlot(hour * LoadModel::kSlotsPerHour);
     memo.valid = {};
   }
   constexpr int32_t kReferenceTemperatureMilliDegC = 23'000;

@@ -98,13 +98,10 @@ class MeterCore {
   const PhaseSet& present_values() const { return slot_values_; }
   // The supply now (voltages, frequency) and the display's indicators; derived from the
   // seed and the current slot, not stored.
-  GridValues grid() const {
-    return GridModel(identity_.load_seed, options_.aron ? 0 : identity_.household_flags)
-        .InSlot(slot_);
-  }
+  GridValues grid() const { return Grid().InSlot(slot_); }
   Indicators indicators() const {
-    return IndicatorsOf(slot_values_, grid(),
-                        GridModel(identity_.load_seed).phase_sequence_reversed());
+    const GridModel model = Grid();
+    return IndicatorsOf(slot_values_, model.InSlot(slot_), model.phase_sequence_reversed());
   }
   // Seconds with supply since installation (the hour counter shows hours).
   uint64_t supply_seconds() const { return supply_seconds_; }
@@ -118,6 +115,10 @@ class MeterCore {
 
  private:
   void UpdateTariff();
+  // The household flags the models see: an Aron meter sits on a 3-wire network, so the
+  // single- and two-phase connection kinds apply to three-system meters only.
+  uint8_t HouseholdFlags() const;
+  GridModel Grid() const { return GridModel(identity_.load_seed, HouseholdFlags()); }
   // Sets slot_values_ for `slot`: the load model's values, through the accuracy model
   // when one is configured. The cursor and the model are the caller's, built lazily.
   // What one AdvanceTo call keeps between slots so the class error is recomputed only

@@ -6,28 +6,24 @@
 namespace vmuc::meters {
 
 TariffInputMode TariffInputModeFor(PrimaryModule module) {
-  switch (module) {
-    case PrimaryModule::kFourTariff:
-    case PrimaryModule::kFourTariffSyncLoadControl:
-      return {TariffInputKind::kFourTariff, false, 1};
-    case PrimaryModule::kFourTariffInverted:
-    case PrimaryModule::kFourTariffSyncLoadControlInverted:
-      return {TariffInputKind::kFourTariff, true, 1};
-    case PrimaryModule::kTwoTariffAlarmIn:
-    case PrimaryModule::kTwoTariffAlarmInInverted:  // "inverted" is the alarm input's here
-    case PrimaryModule::kTwoTariffActiveImportOut:
-      return {TariffInputKind::kTwoTariff, false, 1};
-    case PrimaryModule::kTwoTariffInvertedAlarmIn:
-    case PrimaryModule::kTwoTariffInvertedAlarmInInverted:
-    case PrimaryModule::kTwoTariffInvertedActiveImportOut:
-      return {TariffInputKind::kTwoTariff, true, 1};
-    case PrimaryModule::kPulseInTwoTariff:
-      return {TariffInputKind::kTwoTariff, false, 2};
-    case PrimaryModule::kPulseInTwoTariffInverted:
-      return {TariffInputKind::kTwoTariff, true, 2};
-    default:
-      return {};
+  // Derived from the decoder's port table (Ports), the one place Z3 is written down: the
+  // first input port that carries a tariff function decides the mode, its own inversion
+  // flag the level.
+  const PrimaryModulePorts ports = Ports(module);
+  const std::pair<int, const IoPort*> candidates[] = {{1, &ports.io1}, {2, &ports.io2}};
+  for (const auto& [io, port] : candidates) {
+    if (port->direction != IoDirection::kInput) continue;
+    switch (port->function) {
+      case IoFunction::kFourTariff:
+      case IoFunction::kFourTariffSyncLoadControl:
+        return {TariffInputKind::kFourTariff, port->inverted, 1};
+      case IoFunction::kTwoTariff:
+        return {TariffInputKind::kTwoTariff, port->inverted, io};
+      default:
+        break;
+    }
   }
+  return {};
 }
 
 absl::StatusOr<std::unique_ptr<MeterSetup>> MeterSetup::Create(MeterConfiguration configuration,
