@@ -58,6 +58,26 @@ void BM_ConfiguredMeterFastForwardOneYear(benchmark::State& state) {
 }
 BENCHMARK(BM_ConfiguredMeterFastForwardOneYear)->Unit(benchmark::kMillisecond);
 
+// One class-error evaluation of a phase's load at a prepared supply (what fast-forward
+// pays per phase whose load changed), over a realistic spread of household loads.
+void BM_AccuracyRegistered(benchmark::State& state) {
+  const AccuracyModel model(AccuracyClass::kMidB, Rating(CurrentRange::k5To100A), 7);
+  const AccuracyModel::Supply supply = model.AtSupply(231'500, 50'010, 23'000);
+  std::vector<PhaseValues> loads;
+  LoadCursor cursor(42);
+  const int64_t first_slot = 1'767'225'600 / LoadModel::kSlot.count();
+  for (int64_t slot = first_slot; loads.size() < 4096; ++slot) {
+    for (const PhaseValues& phase : cursor.At(slot)) loads.push_back(phase);
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(model.Registered(loads[i], supply));
+    i = (i + 1) % loads.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AccuracyRegistered);
+
 // A shard of 100 000 meters ticking: one metrology tick (1 s) per meter per iteration, a
 // tight loop over the shard (aim: 20 million meter-seconds per core-second).
 void BM_ShardTick(benchmark::State& state) {

@@ -97,18 +97,19 @@ void MeterCore::LoadSlot(int64_t slot, std::optional<LoadCursor>& cursor,
   // load did not change keeps its registered values.
   const int64_t hour = slot / LoadModel::kSlotsPerHour;
   if (hour != memo.hour) {
+    const GridValues grid = Grid().InSlot(hour * LoadModel::kSlotsPerHour);
     memo.hour = hour;
-    memo.grid = Grid().InSlot(hour * LoadModel::kSlotsPerHour);
+    for (size_t i = 0; i < kPhases; ++i) {
+      memo.supply[i] =
+          accuracy->AtSupply(grid.voltage_mv[i], grid.frequency_mhz, kReferenceTemperatureMdegc);
+    }
     memo.valid = {};
   }
-  constexpr int32_t kReferenceTemperatureMilliDegC = 23'000;
   for (size_t i = 0; i < kPhases; ++i) {
     if (!memo.valid[i] || truth[i].active_mw != memo.truth[i].active_mw ||
         truth[i].reactive_mvar != memo.truth[i].reactive_mvar) {
       memo.truth[i] = truth[i];
-      memo.registered[i] = accuracy->Registered(
-          truth[i], LoadConditions(truth[i], memo.grid.voltage_mv[i], memo.grid.frequency_mhz,
-                                   kReferenceTemperatureMilliDegC));
+      memo.registered[i] = accuracy->Registered(truth[i], memo.supply[i]);
       memo.valid[i] = true;
     }
     slot_values_[i] = memo.registered[i];

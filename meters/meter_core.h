@@ -125,7 +125,7 @@ class MeterCore {
   // for a phase whose load changed (never meter state: it dies with the call).
   struct AccuracyMemo {
     int64_t hour = -1;
-    GridValues grid;
+    std::array<AccuracyModel::Supply, kPhases> supply{};  // the hour's, per phase
     PhaseSet truth{};
     PhaseSet registered{};
     std::array<bool, kPhases> valid{};

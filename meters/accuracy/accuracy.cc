@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
+#include "common/exact_divider.h"
 
 namespace vmuc::meters {
 namespace {
@@ -47,18 +48,7 @@ constexpr ClassLimits kIec2 = {25'000, 20'000, 25'000, 20'000};
 constexpr int32_t kReactiveLow = 25'000;
 constexpr int32_t kReactiveHigh = 20'000;
 
-// One row of a table, resolved for one power factor: MPE = low below edge, high from it.
-struct Limits {
-  int32_t low_ppm = 0;
-  int32_t high_ppm = 0;
-  int32_t ref_ppm = 0;    // Lref: the class's smallest limit
-  int64_t lowest_ma = 0;  // lowest tabulated current: the excess term is fully on below it
-  int64_t edge_ma = 0;
-  // [0, 1e6]: how much of the excess term is on at high current; used only where the
-  // high-current limit exceeds Lref, and zero where the PF row changes to a lower limit.
-  int64_t pf_weight = 0;
-  int32_t AtCurrent(int64_t current_ma) const { return current_ma < edge_ma ? low_ppm : high_ppm; }
-};
+using Limits = AccuracyLimits;
 
 const ClassLimits& TableFor(AccuracyClass cls) {
   switch (cls) {
@@ -84,6 +74,27 @@ int64_t Clamp(int64_t value, int64_t low, int64_t high) {
 // `part` of `whole` in ppm, clamped to [0, 1e6]; `whole` > 0.
 int64_t Fraction(int64_t part, int64_t whole) { return Clamp(part, 0, whole) * kMillion / whole; }
 
+// Active, reduced-PF row: full at PF 0.5 ind or 0.8 cap (and beyond), zero at PF 1:
+// Fraction(distance, 500 or 200), written as a clamped product (1e6 / 500 = 2000,
+// 1e6 / 200 = 5000, both exact) so it compiles without a branch: load slots come in random
+// order of power factor, and a mispredicted branch costs more than the arithmetic.
+int64_t ActivePfWeight(int32_t pf_milli) {
+  const int64_t distance = std::max<int64_t>(1000 - std::abs(static_cast<int64_t>(pf_milli)), 0);
+  return std::min<int64_t>(distance * (pf_milli >= 0 ? 2000 : 5000), kMillion);
+}
+
+// Reactive, sin phi 0.25 row: zero at the sin 0.5 boundary (cos^2 = 0.75), full from
+// sin 0.25 (cos^2 = 0.9375).
+int64_t ReactivePfWeight(int64_t cos_squared_millionths) {
+  return Fraction(cos_squared_millionths - 750'000, 937'500 - 750'000);
+}
+
+// The reactive row of a power factor: 0 sin phi 1, 1 sin phi 0.5, 2 sin phi 0.25 and below
+// (see ReactiveLimits).
+int ReactiveRow(int64_t cos_squared_millionths) {
+  return cos_squared_millionths <= 999 ? 0 : cos_squared_millionths <= 750'000 ? 1 : 2;
+}
+
 Limits ActiveLimits(AccuracyClass cls, const CurrentRating& rating, int32_t pf_milli) {
   const ClassLimits& table = TableFor(cls);
   // "PF 1" is cos phi >= 0.9995; everything else uses the PF 0.5 ind / 0.8 cap row.
@@ -101,11 +112,7 @@ Limits ActiveLimits(AccuracyClass cls, const CurrentRating& rating, int32_t pf_m
     limits.lowest_ma = rating.ref_ma / 20;
     limits.edge_ma = unity ? rating.ref_ma / 10 : rating.ref_ma / 5;
   }
-  if (!unity) {
-    // Full at PF 0.5 ind or 0.8 cap (and beyond), zero at PF 1.
-    const int64_t distance = 1000 - std::abs(static_cast<int64_t>(pf_milli));
-    limits.pf_weight = Fraction(distance, pf_milli >= 0 ? 500 : 200);
-  }
+  if (!unity) limits.pf_weight = ActivePfWeight(pf_milli);
   return limits;
 }
 
@@ -117,11 +124,12 @@ Limits ReactiveLimits(const CurrentRating& rating, int32_t pf_milli) {
   Limits limits;
   limits.ref_ppm = kReactiveHigh;
   limits.lowest_ma = rating.ref_ma / 20;
-  if (cos_squared <= 999) {  // sin phi 1: changes at 0.1 Ib
+  const int row = ReactiveRow(cos_squared);
+  if (row == 0) {  // sin phi 1: changes at 0.1 Ib
     limits.low_ppm = kReactiveLow;
     limits.high_ppm = kReactiveHigh;
     limits.edge_ma = rating.ref_ma / 10;
-  } else if (cos_squared <= 750'000) {  // sin phi 0.5: changes at 0.2 Ib
+  } else if (row == 1) {  // sin phi 0.5: changes at 0.2 Ib
     limits.low_ppm = kReactiveLow;
     limits.high_ppm = kReactiveHigh;
     limits.edge_ma = rating.ref_ma / 5;
@@ -129,8 +137,7 @@ Limits ReactiveLimits(const CurrentRating& rating, int32_t pf_milli) {
     limits.low_ppm = kReactiveLow;
     limits.high_ppm = kReactiveLow;
     limits.edge_ma = rating.ref_ma / 5;
-    // Zero at the sin 0.5 boundary (cos^2 = 0.75), full from sin 0.25 (cos^2 = 0.9375).
-    limits.pf_weight = Fraction(cos_squared - 750'000, 937'500 - 750'000);
+    limits.pf_weight = ReactivePfWeight(cos_squared);
   }
   return limits;
 }
@@ -193,8 +200,13 @@ int64_t ApplyPpm(int64_t true_value, int32_t error_ppm) {
   return q * m + r * m / kMillion;
 }
 
-Conditions LoadConditions(const PhaseValues& values, int64_t voltage_mv, int64_t frequency_mhz,
-                          int32_t temperature_mdegc) {
+namespace {
+
+// LoadConditions with the division by the voltage supplied: `divide_by_voltage(n)` is
+// floor(n / voltage_mv), or 0 without voltage.
+template <typename DivideByVoltage>
+Conditions MakeConditions(const PhaseValues& values, int64_t voltage_mv, int64_t frequency_mhz,
+                          int32_t temperature_mdegc, DivideByVoltage divide_by_voltage) {
   Conditions conditions;
   conditions.voltage_mv = voltage_mv;
   conditions.frequency_mhz = frequency_mhz;
@@ -210,7 +222,7 @@ Conditions LoadConditions(const PhaseValues& values, int64_t voltage_mv, int64_t
     conditions.power_factor_milli = 1000;
     return conditions;
   }
-  conditions.current_ma = voltage_mv > 0 ? s * 1000 / voltage_mv : 0;  // mVA / mV = A
+  conditions.current_ma = divide_by_voltage(s * 1000);  // mVA / mV = A
   const int64_t pf = std::min<int64_t>((p * 1000 + s / 2) / s, 1000);
   // IEC 62053-23: inductive in Q1 (P+, Q+) and Q3 (P-, Q-), capacitive in Q2 and Q4.
   const bool inductive =
@@ -219,10 +231,33 @@ Conditions LoadConditions(const PhaseValues& values, int64_t voltage_mv, int64_t
   return conditions;
 }
 
+}  // namespace
+
+Conditions LoadConditions(const PhaseValues& values, int64_t voltage_mv, int64_t frequency_mhz,
+                          int32_t temperature_mdegc) {
+  return MakeConditions(values, voltage_mv, frequency_mhz, temperature_mdegc,
+                        [voltage_mv](int64_t n) { return voltage_mv > 0 ? n / voltage_mv : 0; });
+}
+
 AccuracyModel::AccuracyModel(AccuracyClass cls, CurrentRating rating, uint64_t seed)
     : cls_(cls), rating_(rating), seed_(seed) {
   VMUC_CHECK(CheckRating(rating).ok(), "AccuracyModel needs 0 < Imin < Iref < Imax");
   TableFor(cls);  // aborts on a class outside the table
+  starting_ma_ = StartingCurrentMa();
+  min_divider_ = ExactDivider(static_cast<uint64_t>(rating.min_ma));
+  // The rows LoadTermsPpm picks from, without their PF weight (computed per evaluation).
+  active_rows_ = {ActiveLimits(cls, rating, 1000), ActiveLimits(cls, rating, 500)};
+  reactive_rows_ = {ReactiveLimits(rating, 0), ReactiveLimits(rating, 500),
+                    ReactiveLimits(rating, 1000)};
+  auto prepare = [](Limits& row) {
+    row.pf_weight = 0;
+    if (row.edge_ma > row.lowest_ma) {
+      row.fade = ExactDivider(static_cast<uint64_t>(row.edge_ma - row.lowest_ma));
+    }
+  };
+  for (Limits& row : active_rows_) prepare(row);
+  for (Limits& row : reactive_rows_) prepare(row);
+  reactive_starting_ma_ = ReactiveStartingCurrentMa();
   // Streams: 0..31 active, 32..63 reactive; each entry has its own.
   auto draw = [seed](Shape& shape, uint64_t first) {
     uint64_t stream = first;
@@ -260,11 +295,11 @@ int64_t AccuracyModel::ReactiveStartingCurrentMa() const {
 }
 
 bool AccuracyModel::Registers(const Conditions& conditions) const {
-  return conditions.current_ma > 0 && conditions.current_ma >= StartingCurrentMa();
+  return conditions.current_ma > 0 && conditions.current_ma >= starting_ma_;
 }
 
 bool AccuracyModel::RegistersReactive(const Conditions& conditions) const {
-  return conditions.current_ma > 0 && conditions.current_ma >= ReactiveStartingCurrentMa();
+  return conditions.current_ma > 0 && conditions.current_ma >= reactive_starting_ma_;
 }
 
 int32_t AccuracyModel::ActiveMpePpm(const Conditions& conditions) const {
@@ -287,53 +322,130 @@ int32_t AccuracyModel::ReactiveErrorPpm(const Conditions& conditions) const {
 
 int32_t AccuracyModel::ErrorPpm(const Shape& shape, bool reactive,
                                 const Conditions& conditions) const {
-  const Limits limits = LimitsFor(cls_, rating_, reactive, conditions.power_factor_milli);
-  const int64_t ref = limits.ref_ppm;
-  const int64_t current = std::max<int64_t>(conditions.current_ma, 0);
+  const KnotPosition position = PositionOf(std::max<int64_t>(conditions.current_ma, 0));
+  return static_cast<int32_t>(SupplyTermsPpm(shape, reactive, conditions.voltage_mv,
+                                             conditions.frequency_mhz,
+                                             conditions.temperature_mdegc) +
+                              (reactive ? ReactiveLoadTermsPpm(conditions, position)
+                                        : ActiveLoadTermsPpm(conditions, position)));
+}
 
-  // Current term: seeded knots at Imin * 2^k, linear in between (log-spaced knots,
-  // piecewise linear in I), flat below Imin and beyond the last knot.
-  int64_t current_unit = shape.current[0];
-  const int64_t min_ma = rating_.min_ma;
-  if (current > min_ma) {
-    const int k = std::bit_width(static_cast<uint64_t>(current / min_ma)) - 1;
-    if (k >= kCurrentKnots - 1) {
-      current_unit = shape.current[kCurrentKnots - 1];
-    } else {
-      const int64_t knot_ma = min_ma << k;  // <= current < 2 * knot_ma
-      const int64_t t = (current - knot_ma) * kMillion / knot_ma;
-      current_unit = (shape.current[k] * (kMillion - t) + shape.current[k + 1] * t) / kMillion;
-    }
-  }
-
+int64_t AccuracyModel::SupplyTermsPpm(const Shape& shape, bool reactive, int64_t voltage_mv,
+                                      int64_t frequency_mhz, int32_t temperature_mdegc) const {
+  // Lref does not depend on the power factor: the class's PF 1, high-current limit.
+  const int64_t ref = reactive ? kReactiveHigh : TableFor(cls_).high_unity;
   int64_t error = Term(ref, kBaseShare, shape.base);
-  error += Term(ref, kCurrentShare, current_unit);
   error += Term(ref, kInfluenceShare,
-                Influence(conditions.voltage_mv, kMinVoltageMv, kNominalVoltageMv, kMaxVoltageMv,
+                Influence(voltage_mv, kMinVoltageMv, kNominalVoltageMv, kMaxVoltageMv,
                           shape.voltage_low, shape.voltage_high));
   error += Term(ref, kInfluenceShare,
-                Influence(conditions.frequency_mhz, kMinFrequencyMhz, kNominalFrequencyMhz,
-                          kMaxFrequencyMhz, shape.frequency_low, shape.frequency_high));
-  error +=
-      Term(ref, kInfluenceShare,
-           Influence(conditions.temperature_mdegc, kMinTemperatureMdegc, kReferenceTemperatureMdegc,
-                     kMaxTemperatureMdegc, shape.temperature_low, shape.temperature_high));
+                Influence(frequency_mhz, kMinFrequencyMhz, kNominalFrequencyMhz, kMaxFrequencyMhz,
+                          shape.frequency_low, shape.frequency_high));
+  error += Term(ref, kInfluenceShare,
+                Influence(temperature_mdegc, kMinTemperatureMdegc, kReferenceTemperatureMdegc,
+                          kMaxTemperatureMdegc, shape.temperature_low, shape.temperature_high));
+  return error;
+}
+
+AccuracyModel::KnotPosition AccuracyModel::PositionOf(int64_t current_ma) const {
+  // Current term: seeded knots at Imin * 2^k, linear in between (log-spaced knots,
+  // piecewise linear in I), flat below Imin and beyond the last knot. As (k, t) with
+  // unit = (knot[k] * (1e6 - t) + knot[k + 1] * t) / 1e6: below Imin (0, 0), beyond the
+  // last knot (last - 1, 1e6).
+  const int64_t min_ma = rating_.min_ma;
+  if (current_ma <= min_ma) return {0, 0};
+  if (current_ma >= (min_ma << (kCurrentKnots - 1))) return {kCurrentKnots - 2, kMillion};
+  // k = floor(log2(current / Imin)) < kCurrentKnots - 1: the bit widths' difference, or
+  // one less.
+  int k = std::bit_width(static_cast<uint64_t>(current_ma)) -
+          std::bit_width(static_cast<uint64_t>(min_ma));
+  k -= static_cast<int>((min_ma << k) > current_ma);  // no branch: it goes either way
+  const int64_t knot_ma = min_ma << k;  // <= current < 2 * knot_ma
+  // (current - knot) * 1e6 / (Imin * 2^k), as floor(floor(x / 2^k) / Imin).
+  return {k, static_cast<int64_t>(min_divider_.Divide(
+                 static_cast<uint64_t>((current_ma - knot_ma) * kMillion) >> k))};
+}
+
+int64_t AccuracyModel::LoadTermsPpm(const Shape& shape, const Limits& limits, int64_t pf_weight,
+                                    KnotPosition position, int64_t current_ma) {
+  const int64_t ref = limits.ref_ppm;
+  const size_t k = static_cast<size_t>(position.k);
+  const int64_t current_unit =
+      (shape.current[k] * (kMillion - position.t) + shape.current[k + 1] * position.t) / kMillion;
+  int64_t error = Term(ref, kCurrentShare, current_unit);
 
   // Excess term: the part of the MPE above Lref, present where the table allows more
   // (low current, reduced PF). Its weight falls linearly from the lowest tabulated current
   // to zero at the edge where the limit drops, so the error has no step there; where the
   // high-current limit itself exceeds Lref the PF weight keeps it on, fading to zero toward
   // the PF where the limit drops.
-  const int64_t budget = limits.AtCurrent(current) - ref;  // >= 0
-  int64_t weight = 0;
-  if (current < limits.edge_ma) {
-    weight = current <= limits.lowest_ma || limits.lowest_ma >= limits.edge_ma
-                 ? kMillion
-                 : Fraction(limits.edge_ma - current, limits.edge_ma - limits.lowest_ma);
-  }
-  if (limits.high_ppm > ref) weight += (kMillion - weight) * limits.pf_weight / kMillion;
+  //
+  // Written as selections rather than branches (see ActivePfWeight): every value is
+  // computed and the row's case picks one.
+  const int64_t budget = limits.AtCurrent(current_ma) - ref;  // >= 0
+  const int64_t fade = static_cast<int64_t>(limits.fade.Divide(
+      static_cast<uint64_t>(std::max<int64_t>(limits.edge_ma - current_ma, 0) * kMillion)));
+  const bool fully_on = current_ma <= limits.lowest_ma || limits.lowest_ma >= limits.edge_ma;
+  int64_t weight = current_ma < limits.edge_ma ? (fully_on ? kMillion : fade) : 0;
+  const int64_t pf_part = (kMillion - weight) * pf_weight / kMillion;
+  weight += limits.high_ppm > ref ? pf_part : 0;
   error += budget * weight / kMillion * shape.excess / kMillion;
-  return static_cast<int32_t>(error);
+  return error;
+}
+
+int64_t AccuracyModel::ActiveLoadTermsPpm(const Conditions& conditions,
+                                          KnotPosition position) const {
+  const int32_t pf = conditions.power_factor_milli;
+  const bool unity = pf >= 1000 || pf <= -1000;
+  return LoadTermsPpm(active_, active_rows_[unity ? 0 : 1], unity ? 0 : ActivePfWeight(pf),
+                      position, std::max<int64_t>(conditions.current_ma, 0));
+}
+
+int64_t AccuracyModel::ReactiveLoadTermsPpm(const Conditions& conditions,
+                                            KnotPosition position) const {
+  const int64_t cos_squared =
+      static_cast<int64_t>(conditions.power_factor_milli) * conditions.power_factor_milli;
+  const int row = ReactiveRow(cos_squared);
+  return LoadTermsPpm(reactive_, reactive_rows_[static_cast<size_t>(row)],
+                      row == 2 ? ReactivePfWeight(cos_squared) : 0, position,
+                      std::max<int64_t>(conditions.current_ma, 0));
+}
+
+AccuracyModel::Supply AccuracyModel::AtSupply(int64_t voltage_mv, int64_t frequency_mhz,
+                                              int32_t temperature_mdegc) const {
+  Supply supply;
+  supply.voltage_mv = voltage_mv;
+  supply.frequency_mhz = frequency_mhz;
+  supply.temperature_mdegc = temperature_mdegc;
+  if (voltage_mv > 0) supply.voltage_divider = ExactDivider(static_cast<uint64_t>(voltage_mv));
+  supply.active_ppm = static_cast<int32_t>(
+      SupplyTermsPpm(active_, false, voltage_mv, frequency_mhz, temperature_mdegc));
+  supply.reactive_ppm = static_cast<int32_t>(
+      SupplyTermsPpm(reactive_, true, voltage_mv, frequency_mhz, temperature_mdegc));
+  return supply;
+}
+
+PhaseValues AccuracyModel::Registered(const PhaseValues& truth, const Supply& supply) const {
+  const Conditions conditions = MakeConditions(
+      truth, supply.voltage_mv, supply.frequency_mhz, supply.temperature_mdegc,
+      [&supply](int64_t n) -> int64_t {
+        if (supply.voltage_mv <= 0) return 0;
+        return static_cast<int64_t>(supply.voltage_divider.Divide(static_cast<uint64_t>(n)));
+      });
+  const KnotPosition position = PositionOf(conditions.current_ma);
+  int64_t active = 0;
+  int64_t reactive = 0;
+  if (Registers(conditions)) {
+    active = ApplyPpm(
+        truth.active_mw,
+        static_cast<int32_t>(supply.active_ppm + ActiveLoadTermsPpm(conditions, position)));
+  }
+  if (RegistersReactive(conditions)) {
+    reactive = ApplyPpm(
+        truth.reactive_mvar,
+        static_cast<int32_t>(supply.reactive_ppm + ReactiveLoadTermsPpm(conditions, position)));
+  }
+  return MakePhaseValues(active, reactive);
 }
 
 ActiveReactive AccuracyModel::Registered(const ActiveReactive& truth,

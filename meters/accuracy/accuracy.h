@@ -75,6 +75,7 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "common/exact_divider.h"
 #include "meters/configuration/type_number.h"
 #include "meters/metrology/measurement.h"
 
@@ -124,6 +125,22 @@ struct ActiveReactive {
   friend bool operator==(const ActiveReactive&, const ActiveReactive&) = default;
 };
 
+// One row of an accuracy table, resolved for one power factor: MPE = low_ppm below
+// edge_ma, high_ppm from it. Internal to AccuracyModel (public so accuracy.cc's helpers
+// can build it).
+struct AccuracyLimits {
+  int32_t low_ppm = 0;
+  int32_t high_ppm = 0;
+  int32_t ref_ppm = 0;    // Lref: the class's smallest limit
+  int64_t lowest_ma = 0;  // lowest tabulated current: the excess term is fully on below it
+  int64_t edge_ma = 0;
+  // [0, 1e6]: how much of the excess term is on at high current; used only where the
+  // high-current limit exceeds Lref, and zero where the PF row changes to a lower limit.
+  int64_t pf_weight = 0;
+  ExactDivider fade;  // by edge_ma - lowest_ma (when positive): the excess term's fade
+  int32_t AtCurrent(int64_t current_ma) const { return current_ma < edge_ma ? low_ppm : high_ppm; }
+};
+
 class AccuracyModel {
  public:
   // Aborts on a rating CheckRating() rejects. `seed` picks this meter's individual error
@@ -158,6 +175,22 @@ class AccuracyModel {
   // The same for a phase's P and Q; S is recomputed from the registered P and Q.
   PhaseValues Registered(const PhaseValues& truth, const Conditions& conditions) const;
 
+  // The supply-only part of the error (the base, voltage, frequency and temperature
+  // terms), prepared once for a caller that evaluates many loads at one supply: a meter
+  // evaluates every load slot of an hour at that hour's supply (meter_core.cc).
+  struct Supply {
+    int64_t voltage_mv = kNominalVoltageMv;
+    int64_t frequency_mhz = kNominalFrequencyMhz;
+    int32_t temperature_mdegc = kReferenceTemperatureMdegc;
+    int32_t active_ppm = 0;  // the supply terms' sum, per energy kind
+    int32_t reactive_ppm = 0;
+    ExactDivider voltage_divider;  // I = S / U without a hardware division
+  };
+  Supply AtSupply(int64_t voltage_mv, int64_t frequency_mhz, int32_t temperature_mdegc) const;
+  // Exactly Registered(truth, LoadConditions(truth, supply's voltage, frequency and
+  // temperature)), without recomputing the supply terms.
+  PhaseValues Registered(const PhaseValues& truth, const Supply& supply) const;
+
   // Knots of the current term: one per octave above Imin (Imin * 2^k), enough for
   // Imax / Imin up to 2^16; beyond the last knot the term is flat.
   static constexpr int kCurrentKnots = 17;
@@ -177,10 +210,29 @@ class AccuracyModel {
   };
 
   int32_t ErrorPpm(const Shape& shape, bool reactive, const Conditions& conditions) const;
+  // Where a current lies on the current term's knots: the knot index and the position
+  // towards the next one in ppm (shared by the active and reactive terms).
+  struct KnotPosition {
+    int k = 0;
+    int64_t t = 0;
+  };
+  KnotPosition PositionOf(int64_t current_ma) const;
+  // The two halves of ErrorPpm: the supply terms and the load (current and PF) terms.
+  int64_t SupplyTermsPpm(const Shape& shape, bool reactive, int64_t voltage_mv,
+                         int64_t frequency_mhz, int32_t temperature_mdegc) const;
+  static int64_t LoadTermsPpm(const Shape& shape, const AccuracyLimits& limits, int64_t pf_weight,
+                              KnotPosition position, int64_t current_ma);
+  int64_t ActiveLoadTermsPpm(const Conditions& conditions, KnotPosition position) const;
+  int64_t ReactiveLoadTermsPpm(const Conditions& conditions, KnotPosition position) const;
 
   AccuracyClass cls_;
   CurrentRating rating_;
   uint64_t seed_;
+  int64_t starting_ma_;                        // StartingCurrentMa(), kept: evaluated per load slot
+  int64_t reactive_starting_ma_;               // ReactiveStartingCurrentMa()
+  ExactDivider min_divider_;                   // by Imin, for the current term
+  std::array<AccuracyLimits, 2> active_rows_;  // PF 1, PF 0.5 ind..0.8 cap
+  std::array<AccuracyLimits, 3> reactive_rows_;  // sin phi 1, 0.5, 0.25
   Shape active_;
   Shape reactive_;
 };

@@ -413,6 +413,43 @@ TEST(AccuracyModelTest, RegisteredAppliesActiveAndReactiveErrors) {
   EXPECT_EQ(pair.reactive, ApplyPpm(-1'380'000, a.ReactiveErrorPpm(c)));
 }
 
+TEST(AccuracyModelTest, PreparedSupplyGivesExactlyTheDirectResult) {
+  // Registered(truth, AtSupply(U, f, T)) is the fast path of fast-forward: it must equal
+  // Registered(truth, LoadConditions(truth, U, f, T)) for every load, class and supply,
+  // including no load, loads below the starting current, beyond Imax and a dead phase.
+  int64_t checked = 0;
+  for (AccuracyClass cls : kClasses) {
+    for (CurrentRange range : {CurrentRange::k5To100A, CurrentRange::k10To60A}) {
+      for (uint64_t seed = 0; seed < 20; ++seed) {
+        const AccuracyModel m(cls, Rating(range), Hash(seed + 100));
+        for (uint64_t n = 0; n < 2'000; ++n) {
+          const uint64_t h = Hash((seed << 32) ^ n ^ (static_cast<uint64_t>(cls) << 56));
+          const int64_t voltage_mv =
+              n % 97 == 0 ? 0 : Uniform(Hash(h + 1), 150'000, 280'000);  // 0: dead phase
+          const int64_t frequency_mhz = Uniform(Hash(h + 2), 47'000, 53'000);
+          const int32_t temperature_mdegc =
+              static_cast<int32_t>(Uniform(Hash(h + 3), -45'000, 75'000));
+          // Magnitudes from 0 over the starting current to beyond 3 x Imax x 264 V.
+          const int64_t scale = int64_t{1} << Uniform(Hash(h + 4), 0, 26);
+          const int64_t p = Uniform(Hash(h + 5), -scale, scale);
+          const int64_t q = n % 7 == 0 ? 0 : Uniform(Hash(h + 6), -scale, scale);
+          const PhaseValues truth = MakePhaseValues(p, q);
+          const AccuracyModel::Supply supply =
+              m.AtSupply(voltage_mv, frequency_mhz, temperature_mdegc);
+          const PhaseValues fast = m.Registered(truth, supply);
+          const PhaseValues direct = m.Registered(
+              truth, LoadConditions(truth, voltage_mv, frequency_mhz, temperature_mdegc));
+          ASSERT_EQ(fast.active_mw, direct.active_mw) << p << " " << q << " " << voltage_mv;
+          ASSERT_EQ(fast.reactive_mvar, direct.reactive_mvar) << p << " " << q;
+          ASSERT_EQ(fast.apparent_mva, direct.apparent_mva) << p << " " << q;
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked, 4 * 2 * 20 * 2'000);
+}
+
 TEST(LoadConditionsTest, CurrentAndSignedPowerFactorPerQuadrant) {
   // 10 A at 230 V, PF 0.8: S = 2300 VA.
   Conditions q1 = LoadConditions(MakePhaseValues(1'840'000, 1'380'000), 230'000, 50'000, 20'000);
