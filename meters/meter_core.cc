@@ -116,6 +116,12 @@ void MeterCore::LoadSlot(int64_t slot, std::optional<LoadCursor>& cursor,
   }
 }
 
+std::optional<HarmonicsSet> MeterCore::current_harmonics() const {
+  if (options_.aron) return std::nullopt;
+  return CurrentHarmonics(LoadModel(identity_.load_seed, HouseholdFlags()).CompositionInSlot(slot_),
+                          grid());
+}
+
 void MeterCore::FeedS0(int64_t seconds) {
   // The S0 output follows the A+ total register (1000 imp/kWh): the register before the
   // segment and the import power the segment adds to it.

@@ -25,6 +25,7 @@
 #include "common/time.h"
 #include "meters/accuracy/accuracy.h"
 #include "meters/metrology/grid_model.h"
+#include "meters/metrology/harmonics.h"
 #include "meters/metrology/load_model.h"
 #include "meters/pulses/s0_output.h"
 #include "meters/registers/demand.h"
@@ -103,6 +104,11 @@ class MeterCore {
     const GridModel model = Grid();
     return IndicatorsOf(slot_values_, model.InSlot(slot_), model.phase_sequence_reversed());
   }
+  // Current harmonics of each measuring system now (orders 1..40 and THD, from the load
+  // types in the current slot; true values, before the accuracy model). nullopt for the
+  // Aron variant: its line currents mix two delta branches whose spectra, rotated by
+  // h x 120 degrees, are not modelled.
+  std::optional<HarmonicsSet> current_harmonics() const;
   // Seconds with supply since installation (the hour counter shows hours).
   uint64_t supply_seconds() const { return supply_seconds_; }
   uint32_t debiting_stop_count() const { return debiting_stop_count_; }

@@ -60,6 +60,26 @@ inline constexpr uint8_t kConnectionFlags = kSinglePhase | kTwoPhase;
 inline constexpr uint8_t kDefaultMixFlags = 0xFF;
 uint8_t DrawHouseholdFlags(uint64_t seed, const HouseholdMix& mix);
 
+// The kinds of load the household is made of. Each draws its own harmonic current spectrum
+// (metrology/harmonics.h), so a slot's load is also available split by kind.
+enum class LoadType : uint8_t {
+  kBase,         // standing load: lighting, standby, small appliances (mixed, mildly nonlinear)
+  kFridge,       // compressor motor
+  kElectronics,  // always-on switched-mode supplies (capacitor-input rectifiers)
+  kResistive,    // activity loads and 2 kW appliances: kettle, hob, oven, heaters
+  kHeatPump,     // inverter-driven compressor
+  kEvCharger,    // 11 kW on-board charger with active power-factor correction
+  kPv,           // PV inverter (exporting)
+};
+inline constexpr size_t kLoadTypes = 7;
+
+// A slot's P and Q per phase split by load type; summed over the types they are exactly
+// the phase's values of PhasesInSlot.
+struct LoadComposition {
+  std::array<std::array<int64_t, kLoadTypes>, kPhases> active_mw{};
+  std::array<std::array<int64_t, kLoadTypes>, kPhases> reactive_mvar{};
+};
+
 class LoadModel {
  public:
   static constexpr std::chrono::seconds kSlot{300};
@@ -73,6 +93,8 @@ class LoadModel {
   Household household() const;
   // `slot` counts kSlot-long slots since the Unix epoch (floor(unix_seconds / 300)).
   PhaseSet PhasesInSlot(int64_t slot) const;
+  // The same slot split by load type (what the harmonic spectra need).
+  LoadComposition CompositionInSlot(int64_t slot) const;
 
  private:
   uint64_t seed_;
@@ -88,9 +110,17 @@ class LoadCursor {
  public:
   explicit LoadCursor(uint64_t seed, uint8_t household_flags = kDefaultMixFlags);
   const PhaseSet& At(int64_t slot);
+  LoadComposition CompositionAt(int64_t slot);
 
  private:
   void LoadHour(int64_t hour_index);
+  // The hour's standing loads and the slot's changing ones, each handed to
+  // add(phase, LoadType, p_mw, q_mvar): one definition of the household for both the
+  // summed values (At) and the composition.
+  template <typename Add>
+  void AddHourLoads(Add&& add) const;
+  template <typename Add>
+  void AddSlotLoads(int64_t slot, Add&& add) const;
 
   uint64_t seed_;
   uint8_t flags_;
@@ -99,7 +129,9 @@ class LoadCursor {
   int64_t hour_index_ = -1;
   std::array<int64_t, kPhases> hour_p_mw_{};
   std::array<int64_t, kPhases> hour_q_mvar_{};
-  int64_t pv_clear_mw_ = 0;  // PV this hour before clouds
+  bool heat_pump_on_ = false;  // this hour
+  bool ev_charging_ = false;   // this hour
+  int64_t pv_clear_mw_ = 0;    // PV this hour before clouds
   int64_t activity_percent_ = 0;
   PhaseSet values_{};
 };

@@ -69,5 +69,41 @@ TEST(LoadModelTest, AFleetIsPlausibleOverAYear) {
   EXPECT_GT(exporting, 0);
 }
 
+TEST(LoadModelTest, CompositionSumsToThePhaseValuesForEveryKindOfHousehold) {
+  // Every equipment and connection kind, a week of slots each, random access order.
+  const std::array<uint8_t, 6> kinds = {0,
+                                        kHasPv,
+                                        kHasEv | kHasHeatPump,
+                                        kHasPv | kHasEv | kHasHeatPump,
+                                        kSinglePhase | kHasPv,
+                                        kTwoPhase | kHasEv};
+  std::array<int64_t, kLoadTypes> seen{};  // slots where each type draws power
+  for (uint8_t flags : kinds) {
+    const LoadModel model(77, flags);
+    for (int64_t i = 0; i < 7 * kPerDay; ++i) {
+      const int64_t slot = kJan2026Slot + (i * 7919) % (7 * kPerDay);  // scattered
+      const PhaseSet values = model.PhasesInSlot(slot);
+      const LoadComposition composition = model.CompositionInSlot(slot);
+      for (size_t phase = 0; phase < kPhases; ++phase) {
+        int64_t p = 0, q = 0;
+        for (size_t type = 0; type < kLoadTypes; ++type) {
+          p += composition.active_mw[phase][type];
+          q += composition.reactive_mvar[phase][type];
+          if (composition.active_mw[phase][type] != 0) ++seen[type];
+        }
+        ASSERT_EQ(p, values[phase].active_mw) << int{flags} << " " << slot << " L" << phase + 1;
+        ASSERT_EQ(q, values[phase].reactive_mvar) << int{flags} << " " << slot;
+      }
+      if ((flags & kSinglePhase) != 0) {
+        for (size_t type = 0; type < kLoadTypes; ++type) {
+          ASSERT_EQ(composition.active_mw[1][type], 0);
+          ASSERT_EQ(composition.active_mw[2][type], 0);
+        }
+      }
+    }
+  }
+  for (size_t type = 0; type < kLoadTypes; ++type) EXPECT_GT(seen[type], 0) << type;
+}
+
 }  // namespace
 }  // namespace vmuc::meters
