@@ -65,6 +65,8 @@ absl::StatusOr<std::unique_ptr<MeterSetup>> MeterSetup::Create(MeterConfiguratio
   setup->accuracy_.accuracy_class = setup->configuration_.type.accuracy_class;
   setup->accuracy_.rating = Rating(setup->configuration_.type.current_range);
   options.accuracy = &setup->accuracy_;
+  // Z12: a pulse input with the unit's usual constant (the constant is not a Z code).
+  setup->pulse_input_ = DefaultPulseInputConfig(setup->configuration_.software.pulse_input_unit);
   return setup;
 }
 

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "meters/configuration/meter_configuration.h"
 #include "meters/meter_core.h"
+#include "meters/pulses/pulse_input.h"
 #include "meters/tariff/tariff_plan.h"
 
 namespace vmuc::meters {
@@ -48,6 +49,8 @@ class MeterSetup {
   const MeterConfiguration& configuration() const { return configuration_; }
   // Options for MeterCore; they point into this setup.
   const MeterOptions& options() const { return options_; }
+  // The module's pulse input (Z12); unit none: the meter has none.
+  const PulseInputConfig& pulse_input() const { return pulse_input_; }
 
  private:
   MeterSetup() = default;
@@ -56,6 +59,7 @@ class MeterSetup {
   std::unique_ptr<PlanTariffSource> tariffs_;
   AccuracySpec accuracy_;
   MeterOptions options_;
+  PulseInputConfig pulse_input_;
 };
 
 }  // namespace vmuc::meters

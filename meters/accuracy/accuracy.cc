@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
 #include "common/exact_divider.h"
+#include "common/mix64.h"
 
 namespace vmuc::meters {
 namespace {
@@ -146,18 +147,9 @@ Limits LimitsFor(AccuracyClass cls, const CurrentRating& rating, bool reactive, 
   return reactive ? ReactiveLimits(rating, pf_milli) : ActiveLimits(cls, rating, pf_milli);
 }
 
-// SplitMix64 finaliser (same constants as meters/metrology/load_model.cc's Mix64, kept
-// local so this library does not need the metrology code for its randomness).
-uint64_t Mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
 // A seeded value in [-1e6, 1e6] for one (seed, stream).
 int32_t SeededUnit(uint64_t seed, uint64_t stream) {
-  const uint64_t h = Mix(seed ^ Mix(stream));
+  const uint64_t h = Mix64(seed ^ Mix64(stream));
   return static_cast<int32_t>(h % 2'000'001) - 1'000'000;
 }
 
@@ -360,7 +352,7 @@ AccuracyModel::KnotPosition AccuracyModel::PositionOf(int64_t current_ma) const 
   int k = std::bit_width(static_cast<uint64_t>(current_ma)) -
           std::bit_width(static_cast<uint64_t>(min_ma));
   k -= static_cast<int>((min_ma << k) > current_ma);  // no branch: it goes either way
-  const int64_t knot_ma = min_ma << k;  // <= current < 2 * knot_ma
+  const int64_t knot_ma = min_ma << k;                // <= current < 2 * knot_ma
   // (current - knot) * 1e6 / (Imin * 2^k), as floor(floor(x / 2^k) / Imin).
   return {k, static_cast<int64_t>(min_divider_.Divide(
                  static_cast<uint64_t>((current_ma - knot_ma) * kMillion) >> k))};

@@ -2,13 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/check.h"
 #include "meters/cosem/push_list.h"
 #include "meters/metrology/load_model.h"
 
 namespace vmuc::meters {
 
 MeterActor::MeterActor(MeterIdentity identity, TimePoint epoch, std::chrono::seconds push_interval,
-                       ActorContext& context, const MeterOptions& options)
+                       ActorContext& context, const MeterOptions& options,
+                       PulseInputConfig pulse_input)
     : core_(identity, epoch, options),
       epoch_(epoch),
       push_interval_(push_interval),
@@ -16,7 +18,18 @@ MeterActor::MeterActor(MeterIdentity identity, TimePoint epoch, std::chrono::sec
       // the pushed date-time leaves hundredths unspecified, as this meter family does.
       push_offset_(std::chrono::seconds(static_cast<int64_t>(
           Mix64(identity.load_seed) % static_cast<uint64_t>(push_interval.count())))),
-      context_(context) {}
+      context_(context) {
+  if (pulse_input.unit != PulseInputUnit::kNone) {
+    auto channel = PulseInputChannel::Create(pulse_input, identity.load_seed, epoch);
+    VMUC_CHECK(channel.ok(), "MeterActor: the setup's pulse input config is invalid");
+    pulse_input_.emplace(*std::move(channel));
+  }
+}
+
+void MeterActor::AdvanceTo(TimePoint t) {
+  core_.AdvanceTo(t);
+  if (pulse_input_) pulse_input_->AdvanceTo(t);
+}
 
 TimePoint MeterActor::NextPushAfter(TimePoint t) const {
   const TimePoint first = epoch_ + push_offset_;
@@ -27,13 +40,13 @@ TimePoint MeterActor::NextPushAfter(TimePoint t) const {
 
 void MeterActor::Start() {
   const TimePoint now = context_.Now();
-  if (now > core_.time()) core_.AdvanceTo(now);
+  if (now > core_.time()) AdvanceTo(now);
   const TimePoint next = NextPushAfter(now);
   context_.ScheduleAt(next, [this, next] { PushAt(next); });
 }
 
 void MeterActor::PushAt(TimePoint capture) {
-  core_.AdvanceTo(capture);
+  AdvanceTo(capture);
   Frame frame;
   frame.source = core_.identity().node;
   frame.destination = kCollectorNode;

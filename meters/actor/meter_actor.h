@@ -9,17 +9,22 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
 #include "common/actor_context.h"
 #include "meters/meter_core.h"
+#include "meters/pulses/pulse_source.h"
 
 namespace vmuc::meters {
 
 class MeterActor {
  public:
-  // `options` (from the fleet's MeterSetup) must outlive the actor.
+  // `options` (from the fleet's MeterSetup) must outlive the actor. `pulse_input` (Z12,
+  // MeterSetup::pulse_input()) wires a seeded device to the module's pulse input; unit
+  // none: no pulse input.
   MeterActor(MeterIdentity identity, TimePoint epoch, std::chrono::seconds push_interval,
-             ActorContext& context, const MeterOptions& options = {});
+             ActorContext& context, const MeterOptions& options = {},
+             PulseInputConfig pulse_input = {});
   MeterActor(const MeterActor&) = delete;
   MeterActor& operator=(const MeterActor&) = delete;
 
@@ -29,6 +34,8 @@ class MeterActor {
   void OnFrame(const Frame& frame);
 
   const MeterCore& core() const { return core_; }
+  // The pulse input channel, advanced with the core; nullptr without a pulse input.
+  const PulseInputChannel* pulse_input() const { return pulse_input_ ? &*pulse_input_ : nullptr; }
   uint64_t pushes_sent() const { return pushes_sent_; }
 
   // The first push instant strictly after `t`.
@@ -36,8 +43,11 @@ class MeterActor {
 
  private:
   void PushAt(TimePoint capture);
+  // Advances the core and the pulse input together.
+  void AdvanceTo(TimePoint t);
 
   MeterCore core_;
+  std::optional<PulseInputChannel> pulse_input_;
   const TimePoint epoch_;
   const std::chrono::milliseconds push_interval_;
   const std::chrono::seconds push_offset_;

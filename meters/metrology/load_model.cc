@@ -2,13 +2,6 @@
 
 namespace vmuc::meters {
 
-uint64_t Mix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ULL;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
-}
-
 namespace {
 
 // Relative activity by UTC hour, in percent: night trough, morning and evening peaks.

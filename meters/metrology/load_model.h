@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "common/mix64.h"
 #include "meters/metrology/measurement.h"
 
 namespace vmuc::meters {
@@ -136,9 +137,7 @@ class LoadCursor {
   PhaseSet values_{};
 };
 
-// SplitMix64 finaliser: a well-mixed 64-bit hash, the project's source of seeded
-// randomness where values must be random-access rather than drawn in sequence.
-uint64_t Mix64(uint64_t x);
+using ::vmuc::Mix64;  // common/mix64.h: the seeded randomness of every model
 
 }  // namespace vmuc::meters
 

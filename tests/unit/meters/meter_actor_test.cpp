@@ -100,5 +100,33 @@ TEST(MeterActorTest, NextPushAfterIsStrictlyLater) {
   EXPECT_EQ(meter.actor.NextPushAfter(first + 1ms), first + 15min);
 }
 
+TEST(MeterActorTest, APulseInputCountsWithTheMeterAndReplaysExactly) {
+  // A gas meter on the pulse input (Z12 02, 100 imp/m3): after a day of pushes the actor's
+  // register holds the device's pulses, and a meter restarted at noon reaches the same.
+  const PulseInputConfig gas = DefaultPulseInputConfig(PulseInputUnit::kCubicMetre);
+  SimulatedScheduler scheduler(kEpoch);
+  SchedulerActorContext context(scheduler, [](Frame) {});
+  MeterActor actor(Identity(), kEpoch, 15min, context, {}, gas);
+  actor.Start();
+  scheduler.RunUntil(kEpoch + 24h);
+  ASSERT_NE(actor.pulse_input(), nullptr);
+  auto reference = PulseInputChannel::Create(gas, Identity().load_seed, kEpoch);
+  ASSERT_TRUE(reference.ok());
+  reference->AdvanceTo(actor.core().time());
+  EXPECT_EQ(actor.pulse_input()->input().count(), reference->input().count());
+  EXPECT_GT(reference->input().count(), 0u);
+  EXPECT_EQ(actor.pulse_input()->time(), actor.core().time());
+
+  SimulatedScheduler later(kEpoch + 12h);
+  SchedulerActorContext later_context(later, [](Frame) {});
+  MeterActor restarted(Identity(), kEpoch, 15min, later_context, {}, gas);
+  restarted.Start();  // replays from the epoch
+  later.RunUntil(kEpoch + 24h);
+  EXPECT_EQ(restarted.pulse_input()->input().count(), actor.pulse_input()->input().count());
+
+  MeterActor without(Identity(), kEpoch, 15min, context);
+  EXPECT_EQ(without.pulse_input(), nullptr);
+}
+
 }  // namespace
 }  // namespace vmuc::meters

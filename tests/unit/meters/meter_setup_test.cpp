@@ -157,5 +157,17 @@ TEST(MeterSetupTest, InvalidCodesAreRejectedNamingTheField) {
   EXPECT_FALSE(no_inputs.ok());
 }
 
+TEST(MeterSetupTest, Z12GivesThePulseInputItsUnit) {
+  // Z3 03 "Pulse in / Alarm in" has the pulse input Z12 needs.
+  const auto none = MakeSetup("6841121BN243101040", {});
+  EXPECT_EQ(none->pulse_input().unit, PulseInputUnit::kNone);
+  const auto water = MakeSetup("6841121BN243101040", {{"Z3", "03"}, {"Z12", "03"}});
+  EXPECT_EQ(water->pulse_input(), (PulseInputConfig{PulseInputUnit::kLitre, 1}));
+  const auto gas = MakeSetup("6841121BN243101040", {{"Z3", "03"}, {"Z12", "02"}});
+  EXPECT_EQ(gas->pulse_input(), (PulseInputConfig{PulseInputUnit::kCubicMetre, 100}));
+  const auto sub_meter = MakeSetup("6841121BN243101040", {{"Z3", "13"}, {"Z12", "01"}});
+  EXPECT_EQ(sub_meter->pulse_input(), (PulseInputConfig{PulseInputUnit::kKilowattHour, 1000}));
+}
+
 }  // namespace
 }  // namespace vmuc::meters
