@@ -80,7 +80,7 @@ void MeterCore::LoadSlot(int64_t slot, std::optional<LoadCursor>& cursor,
                          std::optional<AccuracyMemo>& lazy_memo) {
   if (!cursor) cursor.emplace(identity_.load_seed, HouseholdFlags());
   slot_ = slot;
-  const PhaseSet truth = options_.aron ? AronSystems(cursor->At(slot)) : cursor->At(slot);
+  const PhaseSet truth = options_.aron ? AronSystems(cursor->PowersAt(slot)) : cursor->At(slot);
   if (options_.accuracy == nullptr) {
     slot_values_ = truth;
     return;
@@ -100,6 +100,7 @@ void MeterCore::LoadSlot(int64_t slot, std::optional<LoadCursor>& cursor,
     const GridValues grid = Grid().InSlot(hour * LoadModel::kSlotsPerHour);
     memo.hour = hour;
     for (size_t i = 0; i < kPhases; ++i) {
+      if (options_.aron && i == 1) continue;  // no second system: nothing to evaluate
       memo.supply[i] =
           accuracy->AtSupply(grid.voltage_mv[i], grid.frequency_mhz, kReferenceTemperatureMdegc);
     }

@@ -184,7 +184,8 @@ class AccuracyModel {
     int32_t temperature_mdegc = kReferenceTemperatureMdegc;
     int32_t active_ppm = 0;  // the supply terms' sum, per energy kind
     int32_t reactive_ppm = 0;
-    ExactDivider voltage_divider;  // I = S / U without a hardware division
+    // I = S / U without a hardware division; AtSupply sets it for the supply's voltage.
+    ExactDivider voltage_divider{static_cast<uint64_t>(kNominalVoltageMv)};
   };
   Supply AtSupply(int64_t voltage_mv, int64_t frequency_mhz, int32_t temperature_mdegc) const;
   // Exactly Registered(truth, LoadConditions(truth, supply's voltage, frequency and

@@ -175,16 +175,23 @@ void FoldConnection(uint8_t flags, PerPhase& active, PerPhase& reactive) {
 
 }  // namespace
 
-const PhaseSet& LoadCursor::At(int64_t slot) {
+void LoadCursor::SumsAt(int64_t slot, std::array<int64_t, kPhases>& p_mw,
+                        std::array<int64_t, kPhases>& q_mvar) {
   const int64_t hour_index = slot / LoadModel::kSlotsPerHour;
   if (hour_index != hour_index_) LoadHour(hour_index);
-  std::array<int64_t, kPhases> p_mw = hour_p_mw_;
-  std::array<int64_t, kPhases> q_mvar = hour_q_mvar_;
+  p_mw = hour_p_mw_;
+  q_mvar = hour_q_mvar_;
   AddSlotLoads(slot, [&](size_t phase, LoadType, int64_t p, int64_t q) {
     p_mw[phase] += p;
     q_mvar[phase] += q;
   });
   FoldConnection(flags_, p_mw, q_mvar);
+}
+
+const PhaseSet& LoadCursor::At(int64_t slot) {
+  std::array<int64_t, kPhases> p_mw;
+  std::array<int64_t, kPhases> q_mvar;
+  SumsAt(slot, p_mw, q_mvar);
   for (size_t phase = 0; phase < kPhases; ++phase) {
     PhaseValues& v = values_[phase];
     const int64_t p = p_mw[phase];
@@ -192,6 +199,17 @@ const PhaseSet& LoadCursor::At(int64_t slot) {
     if (p != v.active_mw || q != v.reactive_mvar) v = MakePhaseValues(p, q);  // S only if needed
   }
   return values_;
+}
+
+const PhaseSet& LoadCursor::PowersAt(int64_t slot) {
+  std::array<int64_t, kPhases> p_mw;
+  std::array<int64_t, kPhases> q_mvar;
+  SumsAt(slot, p_mw, q_mvar);
+  for (size_t phase = 0; phase < kPhases; ++phase) {
+    powers_[phase].active_mw = static_cast<int32_t>(p_mw[phase]);
+    powers_[phase].reactive_mvar = static_cast<int32_t>(q_mvar[phase]);
+  }
+  return powers_;
 }
 
 LoadComposition LoadCursor::CompositionAt(int64_t slot) {

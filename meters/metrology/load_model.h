@@ -111,10 +111,16 @@ class LoadCursor {
  public:
   explicit LoadCursor(uint64_t seed, uint8_t household_flags = kDefaultMixFlags);
   const PhaseSet& At(int64_t slot);
+  // P and Q only, S left 0: for the Aron systems, which are made from the loads' P and Q
+  // and need no square roots of the loads themselves.
+  const PhaseSet& PowersAt(int64_t slot);
   LoadComposition CompositionAt(int64_t slot);
 
  private:
   void LoadHour(int64_t hour_index);
+  // The slot's summed P and Q per phase, after the connection fold.
+  void SumsAt(int64_t slot, std::array<int64_t, kPhases>& p_mw,
+              std::array<int64_t, kPhases>& q_mvar);
   // The hour's standing loads and the slot's changing ones, each handed to
   // add(phase, LoadType, p_mw, q_mvar): one definition of the household for both the
   // summed values (At) and the composition.
@@ -135,6 +141,7 @@ class LoadCursor {
   int64_t pv_clear_mw_ = 0;    // PV this hour before clouds
   int64_t activity_percent_ = 0;
   PhaseSet values_{};
+  PhaseSet powers_{};  // PowersAt's
 };
 
 using ::vmuc::Mix64;  // common/mix64.h: the seeded randomness of every model

@@ -105,5 +105,21 @@ TEST(LoadModelTest, CompositionSumsToThePhaseValuesForEveryKindOfHousehold) {
   for (size_t type = 0; type < kLoadTypes; ++type) EXPECT_GT(seen[type], 0) << type;
 }
 
+TEST(LoadModelTest, PowersAtGivesAtsPowersWithoutTheApparent) {
+  for (uint8_t flags : {uint8_t{0}, uint8_t{kHasPv | kHasEv}, uint8_t{kSinglePhase}}) {
+    LoadCursor full(12, flags);
+    LoadCursor powers(12, flags);
+    for (int64_t slot = kJan2026Slot; slot < kJan2026Slot + 2 * kPerDay; ++slot) {
+      const PhaseSet a = full.At(slot);
+      const PhaseSet b = powers.PowersAt(slot);
+      for (size_t phase = 0; phase < kPhases; ++phase) {
+        ASSERT_EQ(a[phase].active_mw, b[phase].active_mw);
+        ASSERT_EQ(a[phase].reactive_mvar, b[phase].reactive_mvar);
+        ASSERT_EQ(b[phase].apparent_mva, 0);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace vmuc::meters

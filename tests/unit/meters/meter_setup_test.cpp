@@ -73,6 +73,22 @@ TEST(MeterSetupTest, AronVariantHasTwoSystems) {
                                  tt.milli_unit_seconds[kActiveExport]));
 }
 
+TEST(MeterSetupTest, AConfiguredMeterFastForwardsExactlyAsItTicks) {
+  // The shipped codes (Aron, class B accuracy model) with the tariff calendar: a week in one
+  // jump and second by second give the same registers, demand and tariff.
+  const auto setup = MakeSetup("6841121BN243101040", {{"Z13", "002"}});
+  const MeterIdentity identity = PvHousehold();
+  MeterCore jumping(identity, kEpoch, setup->options());
+  MeterCore ticking(identity, kEpoch, setup->options());
+  jumping.AdvanceTo(kEpoch + 7 * 24h);
+  for (int64_t s = 0; s < 7 * 86'400; ++s) ticking.Tick();
+  EXPECT_EQ(ticking.time(), jumping.time());
+  EXPECT_EQ(ticking.registers(), jumping.registers());
+  EXPECT_EQ(ticking.demand(), jumping.demand());
+  EXPECT_EQ(ticking.current_tariff(), jumping.current_tariff());
+  EXPECT_GT(jumping.registers().total().wh(kActiveImport), 0u);
+}
+
 TEST(MeterSetupTest, IntegrationPeriodZ4SetsTheDemandPeriod) {
   const MeterIdentity identity = PvHousehold();
   for (const auto& [code, minutes] : {std::pair{"2", 15}, std::pair{"3", 30}, std::pair{"4", 60}}) {
