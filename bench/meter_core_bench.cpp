@@ -45,10 +45,12 @@ void BM_MeterCoreFastForwardOneYear(benchmark::State& state) {
 }
 BENCHMARK(BM_MeterCoreFastForwardOneYear)->Unit(benchmark::kMillisecond);
 
-// The same year for a meter made from the shipped config's codes: register-control tariff
-// calendar (Z13 002, EU DST) and the class B accuracy model (X6) on every slot.
+// The same year for a meter made from codes: register-control tariff calendar (Z13 002, EU
+// DST) and the class B accuracy model (X6) on every load change. Arg 2: the shipped config's
+// type number (X4 = 2, Aron); arg 3: its three-system sibling.
 void BM_ConfiguredMeterFastForwardOneYear(benchmark::State& state) {
-  auto configuration = MeterConfiguration::Create("6841121BN243101040", {{"Z13", "002"}});
+  const char* type_number = state.range(0) == 2 ? "6841121BN243101040" : "6841131BN243101040";
+  auto configuration = MeterConfiguration::Create(type_number, {{"Z13", "002"}});
   auto setup = MeterSetup::Create(*configuration);
   for (auto _ : state) {
     MeterCore core(FleetMeter(FleetSection(), 0), kEpoch, (*setup)->options());
@@ -56,7 +58,7 @@ void BM_ConfiguredMeterFastForwardOneYear(benchmark::State& state) {
     benchmark::DoNotOptimize(core.registers());
   }
 }
-BENCHMARK(BM_ConfiguredMeterFastForwardOneYear)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConfiguredMeterFastForwardOneYear)->Arg(2)->Arg(3)->Unit(benchmark::kMillisecond);
 
 // One class-error evaluation of a phase's load at a prepared supply (what fast-forward
 // pays per phase whose load changed), over a realistic spread of household loads.
