@@ -94,6 +94,27 @@ TEST(MeterCoreTest, FastForwardEqualsTickingSecondBySecondOverAWeek) {
   EXPECT_GT(jumped.demand().peaks[kPeakActiveImport].value, 0u);
 }
 
+TEST(MeterCoreTest, BillingPeriodEndsCountDebitingStopsAndAccumulatePeaks) {
+  // Datasheet "Power registers": accumulated peak power is the sum of the billing periods'
+  // P+max; the debiting stop counter counts the ends.
+  MeterCore core(Identity(), kEpoch);
+  EXPECT_EQ(core.debiting_stop_count(), 0u);
+  core.AdvanceTo(kEpoch + 10 * 24h);
+  const uint64_t first_peak = core.demand().peaks[kPeakActiveImport].value;
+  ASSERT_GT(first_peak, 0u);
+  core.EndBillingPeriod();
+  EXPECT_EQ(core.debiting_stop_count(), 1u);
+  EXPECT_EQ(core.demand().peaks[kPeakActiveImport], Peak{});
+  EXPECT_EQ(core.demand().accumulated[kAccumulatedActiveImport], first_peak);
+  core.AdvanceTo(kEpoch + 20 * 24h);
+  const uint64_t second_peak = core.demand().peaks[kPeakActiveImport].value;
+  core.EndBillingPeriod();
+  EXPECT_EQ(core.debiting_stop_count(), 2u);
+  EXPECT_EQ(core.demand().accumulated[kAccumulatedActiveImport], first_peak + second_peak);
+  // The hour counter: 20 days with supply.
+  EXPECT_EQ(core.supply_seconds() / 3600, 20u * 24u);
+}
+
 TEST(MeterCoreDeathTest, TimeNeverRunsBackwards) {
   MeterCore core(Identity(), kEpoch);
   core.AdvanceTo(kEpoch + 1h);
