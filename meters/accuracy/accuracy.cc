@@ -171,12 +171,13 @@ int64_t Term(int64_t limit, int64_t share, int64_t unit) {
 }  // namespace
 
 absl::Status CheckRating(const CurrentRating& rating) {
-  if (rating.min_ma > 0 && rating.min_ma < rating.ref_ma && rating.ref_ma < rating.max_ma) {
+  if (rating.min_ma > 0 && rating.min_ma < rating.ref_ma && rating.ref_ma < rating.max_ma &&
+      rating.max_ma <= kMaxRatedCurrentMa) {
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("current rating needs 0 < Imin < Iref < Imax, got ", rating.min_ma, "-",
-                   rating.ref_ma, "(", rating.max_ma, ") mA"));
+      absl::StrCat("current rating needs 0 < Imin < Iref < Imax <= ", kMaxRatedCurrentMa,
+                   " mA, got ", rating.min_ma, "-", rating.ref_ma, "(", rating.max_ma, ") mA"));
 }
 
 int64_t ApplyPpm(int64_t true_value, int32_t error_ppm) {
@@ -409,7 +410,9 @@ AccuracyModel::Supply AccuracyModel::AtSupply(int64_t voltage_mv, int64_t freque
   supply.voltage_mv = voltage_mv;
   supply.frequency_mhz = frequency_mhz;
   supply.temperature_mdegc = temperature_mdegc;
-  if (voltage_mv > 0) supply.voltage_divider = ExactDivider(static_cast<uint64_t>(voltage_mv));
+  if (voltage_mv > 0 && static_cast<uint64_t>(voltage_mv) <= ExactDivider::kMaxDivisor) {
+    supply.voltage_divider = ExactDivider(static_cast<uint64_t>(voltage_mv));
+  }
   supply.active_ppm = static_cast<int32_t>(
       SupplyTermsPpm(active_, false, voltage_mv, frequency_mhz, temperature_mdegc));
   supply.reactive_ppm = static_cast<int32_t>(

@@ -109,7 +109,10 @@ struct Conditions {
 Conditions LoadConditions(const PhaseValues& values, int64_t voltage_mv, int64_t frequency_mhz,
                           int32_t temperature_mdegc);
 
-// OK when 0 < min_ma < ref_ma < max_ma (every row of Rating() is).
+// OK when 0 < min_ma < ref_ma < max_ma <= kMaxRatedCurrentMa (every row of Rating() is).
+// The bound keeps the current term's fixed-point arithmetic inside 64 bits; direct-connected
+// meters are rated at most a few hundred amperes.
+inline constexpr int64_t kMaxRatedCurrentMa = 10'000'000;  // 10 kA
 absl::Status CheckRating(const CurrentRating& rating);
 
 // registered = true_value * (1e6 + error_ppm) / 1e6, rounded toward zero, computed exactly
@@ -177,7 +180,9 @@ class AccuracyModel {
 
   // The supply-only part of the error (the base, voltage, frequency and temperature
   // terms), prepared once for a caller that evaluates many loads at one supply: a meter
-  // evaluates every load slot of an hour at that hour's supply (meter_core.cc).
+  // evaluates every load slot of an hour at that hour's supply (meter_core.cc). Only what
+  // AtSupply returns is a prepared supply: a default-constructed one has no supply terms
+  // (it exists so that arrays of them can be declared before they are filled).
   struct Supply {
     int64_t voltage_mv = kNominalVoltageMv;
     int64_t frequency_mhz = kNominalFrequencyMhz;

@@ -1,6 +1,7 @@
 #include "meters/metrology/harmonics.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <initializer_list>
 
 #include "meters/metrology/measurement.h"
@@ -28,8 +29,9 @@ constexpr std::array<CurrentSpectrum, kLoadTypes> kSpectra = {
     MakeSpectrum({{3, 300, 0}, {5, 150, 0}, {7, 60, 2}, {9, 40, 0}, {11, 25, 2}, {13, 15, 0}}),
     // kFridge: THD 7.8 %.
     MakeSpectrum({{3, 60, 1}, {5, 45, 2}, {7, 20, 3}}),
-    // kElectronics: THD 99.5 %; the current pulses at the voltage peak put every order in
-    // phase with the standing mix's rectifier part, so they add.
+    // kElectronics: THD 99.5 %; the current pulses at the voltage peak put the 3rd, 5th, 9th
+    // and 13th in phase with the standing mix's (they add); the mix's 7th and 11th, from its
+    // motors, are opposed.
     MakeSpectrum({{3, 800, 0},
                   {5, 530, 0},
                   {7, 200, 0},
@@ -72,6 +74,11 @@ int64_t RoundedDivide(int64_t value, int64_t divisor) {  // divisor > 0, to near
   return value >= 0 ? (value + divisor / 2) / divisor : -((-value + divisor / 2) / divisor);
 }
 
+// mVA / mV = A, in mA, capped to int32 (a phase at a few millivolts).
+int32_t CurrentMa(int64_t apparent_mva, int64_t voltage_mv) {
+  return static_cast<int32_t>(std::min<int64_t>(apparent_mva * 1000 / voltage_mv, INT32_MAX));
+}
+
 uint64_t Magnitude(int64_t re, int64_t im) {
   return IntegerSqrt(static_cast<uint64_t>(re * re) + static_cast<uint64_t>(im * im));
 }
@@ -108,7 +115,7 @@ HarmonicsSet CurrentHarmonics(const LoadComposition& composition, const GridValu
     }
     // The fundamental is the phase's net load: I_1 = S / U.
     const int64_t phase_mva = static_cast<int64_t>(Magnitude(p_mw, q_mvar));
-    out.current_ma[1] = static_cast<int32_t>(phase_mva * 1000 / voltage_mv);
+    out.current_ma[1] = CurrentMa(phase_mva, voltage_mv);
     uint64_t distortion_squared = 0;  // mVA^2
     for (int order = 2; order <= kMaxHarmonicOrder; ++order) {
       int64_t re = 0;  // mVA x per mille
@@ -118,14 +125,15 @@ HarmonicsSet CurrentHarmonics(const LoadComposition& composition, const GridValu
       }
       const int64_t harmonic_mva =
           static_cast<int64_t>(Magnitude(RoundedDivide(re, 1000), RoundedDivide(im, 1000)));
-      out.current_ma[static_cast<size_t>(order)] =
-          static_cast<int32_t>(harmonic_mva * 1000 / voltage_mv);
+      out.current_ma[static_cast<size_t>(order)] = CurrentMa(harmonic_mva, voltage_mv);
       distortion_squared += static_cast<uint64_t>(harmonic_mva * harmonic_mva);
     }
     if (phase_mva > 0) {
       const int64_t thd =
           static_cast<int64_t>(IntegerSqrt(distortion_squared)) * 10'000 / phase_mva;
       out.thd_centipercent = static_cast<int32_t>(std::min<int64_t>(thd, kMaxThdCentipercent));
+    } else if (distortion_squared > 0) {
+      out.thd_centipercent = kMaxThdCentipercent;  // harmonics without a fundamental
     }
   }
   return set;

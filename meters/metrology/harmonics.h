@@ -58,7 +58,8 @@ struct PhaseHarmonics {
 using HarmonicsSet = std::array<PhaseHarmonics, kPhases>;
 
 // 999.99 %: the largest THD reported (a phase whose loads nearly cancel at the fundamental,
-// PV export against consumption, can have arbitrarily large relative distortion).
+// PV export against consumption, can have arbitrarily large relative distortion; with no
+// fundamental at all but harmonics flowing, THD is this cap too).
 inline constexpr int32_t kMaxThdCentipercent = 99'999;
 
 // The phases' current spectra for a slot's load composition at the phases' voltages. A

@@ -28,7 +28,7 @@ int64_t WaterFlow(uint64_t h, int64_t hour) {
 // Space heating duty in percent: 70 % in mid-January falling linearly to 0 half a year
 // away (a 365.25-day year without a calendar, as the load model's seasons).
 int64_t HeatingDutyPercent(int64_t day) {
-  const int64_t day_of_year = (day * 4 % 1461) / 4;  // 0..365
+  const int64_t day_of_year = ((day * 4 % 1461 + 1461) % 1461) / 4;  // 0..365, floored
   int64_t distance = std::abs(day_of_year - 15);
   if (distance > 182) distance = 365 - distance;
   return std::max<int64_t>(70 - distance * 70 / 182, 0);
@@ -58,7 +58,8 @@ int64_t SubMeterFlow(uint64_t h) {
 int64_t ConnectedDeviceFlow(PulseInputUnit unit, uint64_t seed, int64_t slot) {
   const uint64_t seed_key = Mix64(seed ^ 0x9015E);
   const uint64_t h = Mix64(seed_key ^ static_cast<uint64_t>(slot));
-  const int64_t hour = (slot * kSlotSeconds / kSecondsPerHour) % 24;
+  // Floored, so that a slot before 1970 still has an hour of day 0..23.
+  const int64_t hour = ((slot * kSlotSeconds / kSecondsPerHour) % 24 + 24) % 24;
   switch (unit) {
     case PulseInputUnit::kNone:
       return 0;

@@ -29,7 +29,7 @@ namespace vmuc::meters {
 // millionths of the unit per hour: a water meter 0 or 240..720 L/h while a tap or shower
 // runs (mostly mornings and evenings), a gas meter 0.4..1.2 m3/h while the boiler heats
 // (whole hours, by season) plus 0.1..0.3 m3/h for hot water, a sub-meter 0.05..3.15 kW.
-// A year comes to some 240 m3 of water, 2300 m3 of gas or 4400 kWh. 0 for unit none.
+// A year comes to some 240 m3 of water, 2600 m3 of gas or 4400 kWh. 0 for unit none.
 int64_t ConnectedDeviceFlow(PulseInputUnit unit, uint64_t seed, int64_t slot);
 
 class PulseInputChannel {

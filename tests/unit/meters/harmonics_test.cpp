@@ -89,12 +89,14 @@ TEST(HarmonicsTest, LoadsAddAsPhasors) {
 }
 
 TEST(HarmonicsTest, ExportCancellingTheFundamentalCapsTheThd) {
-  // PV export equal to the consumption: the fundamental is 0 A; THD reported 0 (undefined),
-  // and at a small net load it is capped at 999.99 %.
+  // PV export equal to the consumption: the fundamental is 0 A while harmonics flow, and at
+  // a small net load the THD is huge: both report the 999.99 % cap. No load at all: 0.
   LoadComposition cancel;
   Put(cancel, 0, LoadType::kElectronics, 1'000'000, 0);
   Put(cancel, 0, LoadType::kPv, -1'000'000, 0);
-  EXPECT_EQ(CurrentHarmonics(cancel, Supply())[0].thd_centipercent, 0);
+  EXPECT_EQ(CurrentHarmonics(cancel, Supply())[0].current_ma[1], 0);
+  EXPECT_EQ(CurrentHarmonics(cancel, Supply())[0].thd_centipercent, kMaxThdCentipercent);
+  EXPECT_EQ(CurrentHarmonics(LoadComposition{}, Supply())[0].thd_centipercent, 0);
   LoadComposition nearly = cancel;
   Put(nearly, 0, LoadType::kResistive, 1'000, 0);
   EXPECT_EQ(CurrentHarmonics(nearly, Supply())[0].thd_centipercent, kMaxThdCentipercent);

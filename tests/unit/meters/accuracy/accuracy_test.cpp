@@ -484,6 +484,10 @@ TEST(CheckRatingTest, RejectsUnorderedRatings) {
   EXPECT_FALSE(bad.ok());
   EXPECT_THAT(std::string(bad.message()), HasSubstr("0-5000(100000) mA"));
   EXPECT_FALSE(CheckRating(CurrentRating{250, 100'000, 5'000}).ok());
+  // Beyond 10 kA the fixed-point current term would overflow: rejected, naming the bound.
+  const absl::Status huge = CheckRating(CurrentRating{300'000'000, 400'000'000, 500'000'000});
+  EXPECT_FALSE(huge.ok());
+  EXPECT_THAT(std::string(huge.message()), HasSubstr("10000000 mA"));
 }
 
 TEST(AccuracyModelDeathTest, ABadRatingAborts) {
