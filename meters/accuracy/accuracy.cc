@@ -425,6 +425,10 @@ PhaseValues AccuracyModel::Registered(const PhaseValues& truth, const Supply& su
       truth, supply.voltage_mv, supply.frequency_mhz, supply.temperature_mdegc,
       [&supply](int64_t n) -> int64_t {
         if (supply.voltage_mv <= 0) return 0;
+        // Beyond the divider's range (absurd voltages, > 4.29 MV): divide in hardware.
+        if (static_cast<uint64_t>(supply.voltage_mv) > ExactDivider::kMaxDivisor) {
+          return n / supply.voltage_mv;
+        }
         return static_cast<int64_t>(supply.voltage_divider.Divide(static_cast<uint64_t>(n)));
       });
   const KnotPosition position = PositionOf(conditions.current_ma);

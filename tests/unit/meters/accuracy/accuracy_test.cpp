@@ -424,8 +424,10 @@ TEST(AccuracyModelTest, PreparedSupplyGivesExactlyTheDirectResult) {
         const AccuracyModel m(cls, Rating(range), Hash(seed + 100));
         for (uint64_t n = 0; n < 2'000; ++n) {
           const uint64_t h = Hash((seed << 32) ^ n ^ (static_cast<uint64_t>(cls) << 56));
-          const int64_t voltage_mv =
-              n % 97 == 0 ? 0 : Uniform(Hash(h + 1), 150'000, 280'000);  // 0: dead phase
+          // 0: a dead phase; every 89th an absurd voltage beyond the exact divider's range.
+          const int64_t voltage_mv = n % 97 == 0   ? 0
+                                     : n % 89 == 0 ? int64_t{5'000'000'000}
+                                                   : Uniform(Hash(h + 1), 150'000, 280'000);
           const int64_t frequency_mhz = Uniform(Hash(h + 2), 47'000, 53'000);
           const int32_t temperature_mdegc =
               static_cast<int32_t>(Uniform(Hash(h + 3), -45'000, 75'000));
