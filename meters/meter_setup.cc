@@ -67,6 +67,9 @@ absl::StatusOr<std::unique_ptr<MeterSetup>> MeterSetup::Create(MeterConfiguratio
   options.accuracy = &setup->accuracy_;
   // Z12: a pulse input with the unit's usual constant (the constant is not a Z code).
   setup->pulse_input_ = DefaultPulseInputConfig(setup->configuration_.software.pulse_input_unit);
+  setup->billing_.stop_day = setup->configuration_.software.debiting_stop_day;
+  setup->billing_.interval = setup->configuration_.software.debiting_interval;
+  setup->billing_.local_time = plan_config.local_time;
   return setup;
 }
 

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "meters/configuration/meter_configuration.h"
+#include "meters/meter.h"
 #include "meters/meter_core.h"
 #include "meters/pulses/pulse_input.h"
 #include "meters/tariff/tariff_plan.h"
@@ -51,6 +52,8 @@ class MeterSetup {
   const MeterOptions& options() const { return options_; }
   // The module's pulse input (Z12); unit none: the meter has none.
   const PulseInputConfig& pulse_input() const { return pulse_input_; }
+  // The debiting schedule: Z6 stop day, Z7 interval, on Z11/Z15 local time.
+  const BillingConfig& billing() const { return billing_; }
 
  private:
   MeterSetup() = default;
@@ -60,6 +63,7 @@ class MeterSetup {
   AccuracySpec accuracy_;
   MeterOptions options_;
   PulseInputConfig pulse_input_;
+  BillingConfig billing_;
 };
 
 }  // namespace vmuc::meters

@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
     for (uint32_t i = s; i < fleet.meters; i += fleet.shards) {
       shard.actors.push_back(std::make_unique<meters::MeterActor>(
           meters::FleetMeter(fleet, i), fleet.epoch, fleet.push_interval, *shard.context,
-          (*setup)->options(), (*setup)->pulse_input()));
+          (*setup)->options(), (*setup)->pulse_input(), (*setup)->billing()));
     }
   }
   link.Start();

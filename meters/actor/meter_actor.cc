@@ -10,26 +10,15 @@ namespace vmuc::meters {
 
 MeterActor::MeterActor(MeterIdentity identity, TimePoint epoch, std::chrono::seconds push_interval,
                        ActorContext& context, const MeterOptions& options,
-                       PulseInputConfig pulse_input)
-    : core_(identity, epoch, options),
+                       PulseInputConfig pulse_input, BillingConfig billing)
+    : meter_(identity, epoch, options, pulse_input, billing),
       epoch_(epoch),
       push_interval_(push_interval),
       // Spread the fleet's pushes over the interval instead of all at once. Whole seconds:
       // the pushed date-time leaves hundredths unspecified, as this meter family does.
       push_offset_(std::chrono::seconds(static_cast<int64_t>(
           Mix64(identity.load_seed) % static_cast<uint64_t>(push_interval.count())))),
-      context_(context) {
-  if (pulse_input.unit != PulseInputUnit::kNone) {
-    auto channel = PulseInputChannel::Create(pulse_input, identity.load_seed, epoch);
-    VMUC_CHECK(channel.ok(), "MeterActor: the setup's pulse input config is invalid");
-    pulse_input_.emplace(*std::move(channel));
-  }
-}
-
-void MeterActor::AdvanceTo(TimePoint t) {
-  core_.AdvanceTo(t);
-  if (pulse_input_) pulse_input_->AdvanceTo(t);
-}
+      context_(context) {}
 
 TimePoint MeterActor::NextPushAfter(TimePoint t) const {
   const TimePoint first = epoch_ + push_offset_;
@@ -40,18 +29,18 @@ TimePoint MeterActor::NextPushAfter(TimePoint t) const {
 
 void MeterActor::Start() {
   const TimePoint now = context_.Now();
-  if (now > core_.time()) AdvanceTo(now);
+  if (now > meter_.time()) meter_.AdvanceTo(now);
   const TimePoint next = NextPushAfter(now);
   context_.ScheduleAt(next, [this, next] { PushAt(next); });
 }
 
 void MeterActor::PushAt(TimePoint capture) {
-  AdvanceTo(capture);
+  meter_.AdvanceTo(capture);
   Frame frame;
-  frame.source = core_.identity().node;
+  frame.source = meter_.core().identity().node;
   frame.destination = kCollectorNode;
   frame.kind = PayloadKind::kDlmsApdu;
-  frame.payload = EncodePush(SnapshotOf(core_, ++invoke_id_));
+  frame.payload = EncodePush(SnapshotOf(meter_.core(), ++invoke_id_));
   frame.sent_at = context_.Now();
   context_.Send(std::move(frame));
   ++pushes_sent_;
@@ -61,7 +50,7 @@ void MeterActor::PushAt(TimePoint capture) {
 
 void MeterActor::OnFrame(const Frame& frame) {
   // The DLMS server engine that answers downlink requests lands with the DLMS issue.
-  spdlog::debug("meter {}: downlink of {} bytes ignored", core_.identity().MeterId(),
+  spdlog::debug("meter {}: downlink of {} bytes ignored", meter_.core().identity().MeterId(),
                 frame.payload.size());
 }
 

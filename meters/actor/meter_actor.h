@@ -12,8 +12,7 @@
 #include <optional>
 
 #include "common/actor_context.h"
-#include "meters/meter_core.h"
-#include "meters/pulses/pulse_source.h"
+#include "meters/meter.h"
 
 namespace vmuc::meters {
 
@@ -24,7 +23,7 @@ class MeterActor {
   // none: no pulse input.
   MeterActor(MeterIdentity identity, TimePoint epoch, std::chrono::seconds push_interval,
              ActorContext& context, const MeterOptions& options = {},
-             PulseInputConfig pulse_input = {});
+             PulseInputConfig pulse_input = {}, BillingConfig billing = {});
   MeterActor(const MeterActor&) = delete;
   MeterActor& operator=(const MeterActor&) = delete;
 
@@ -33,9 +32,10 @@ class MeterActor {
   // A downlink frame addressed to this meter.
   void OnFrame(const Frame& frame);
 
-  const MeterCore& core() const { return core_; }
+  const Meter& meter() const { return meter_; }
+  const MeterCore& core() const { return meter_.core(); }
   // The pulse input channel, advanced with the core; nullptr without a pulse input.
-  const PulseInputChannel* pulse_input() const { return pulse_input_ ? &*pulse_input_ : nullptr; }
+  const PulseInputChannel* pulse_input() const { return meter_.pulse_input(); }
   uint64_t pushes_sent() const { return pushes_sent_; }
 
   // The first push instant strictly after `t`.
@@ -43,11 +43,7 @@ class MeterActor {
 
  private:
   void PushAt(TimePoint capture);
-  // Advances the core and the pulse input together.
-  void AdvanceTo(TimePoint t);
-
-  MeterCore core_;
-  std::optional<PulseInputChannel> pulse_input_;
+  Meter meter_;
   const TimePoint epoch_;
   const std::chrono::milliseconds push_interval_;
   const std::chrono::seconds push_offset_;
