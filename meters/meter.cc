@@ -6,8 +6,15 @@
 namespace vmuc::meters {
 
 Meter::Meter(MeterIdentity identity, TimePoint epoch, const MeterOptions& options,
-             PulseInputConfig pulse_input, BillingConfig billing)
+             PulseInputConfig pulse_input, BillingConfig billing, LoadProfileConfig profile)
     : core_(identity, epoch, options), billing_(billing) {
+  if (profile.enabled) {
+    auto layout = LoadProfileLayoutFor(
+        profile.channels, std::chrono::minutes(options.integration_period_min), profile.variant);
+    VMUC_CHECK(layout.ok(), "Meter: the load profile config is invalid");
+    load_profile_.emplace(profile.channels, profile.data, *layout);
+    load_profile_->SetBaseline(core_.registers().total());
+  }
   if (pulse_input.unit != PulseInputUnit::kNone) {
     auto channel = PulseInputChannel::Create(pulse_input, identity.load_seed, epoch);
     VMUC_CHECK(channel.ok(), "Meter: the pulse input config is invalid");
@@ -18,7 +25,7 @@ Meter::Meter(MeterIdentity identity, TimePoint epoch, const MeterOptions& option
 }
 
 void Meter::AdvanceAllTo(TimePoint t) {
-  core_.AdvanceTo(t);
+  core_.AdvanceTo(t, load_profile_ ? this : nullptr);
   if (pulse_input_) pulse_input_->AdvanceTo(t);
 }
 
@@ -30,6 +37,14 @@ void Meter::AdvanceTo(TimePoint t) {
                                        billing_.local_time);
   }
   AdvanceAllTo(t);
+}
+
+void Meter::OnPeriodEnd(const MeterCore& core) {
+  // Status: daylight saving from the local time (Z15); power failures, clock setting and
+  // invalid values come with the power-failure and clock work.
+  uint16_t status = 0;
+  if (ToLocal(core.time(), billing_.local_time).dst_active) status |= kProfileStatusDaylightSaving;
+  load_profile_->Record(core.time(), core.registers().total(), status);
 }
 
 void Meter::EndBillingPeriod() {

@@ -15,6 +15,7 @@
 #include "meters/clock/local_time.h"
 #include "meters/configuration/software_config.h"
 #include "meters/loggers/billing_log.h"
+#include "meters/loggers/load_profile.h"
 #include "meters/meter_core.h"
 #include "meters/pulses/pulse_source.h"
 
@@ -27,12 +28,21 @@ struct BillingConfig {
   LocalTimeRules local_time;  // Z11, Z15
 };
 
-class Meter {
+// The load profile (Z29 channels, Z27 absolute or delta); its period is the core's Z4.
+struct LoadProfileConfig {
+  bool enabled = true;
+  LoadProfileSet channels = LoadProfileSet::kActiveReactive;  // Z29 '3'
+  LoadProfileData data = LoadProfileData::kAbsolute;          // Z27
+  LoadProfileVariant variant = LoadProfileVariant::kStandard;
+};
+
+class Meter final : private PeriodEndObserver {
  public:
-  // Aborts on a pulse input or billing config a MeterSetup would not give (they are
-  // validated there).
+  // Aborts on a pulse input, billing or profile config a MeterSetup would not give (they
+  // are validated there).
   Meter(MeterIdentity identity, TimePoint epoch, const MeterOptions& options = {},
-        PulseInputConfig pulse_input = {}, BillingConfig billing = {});
+        PulseInputConfig pulse_input = {}, BillingConfig billing = {},
+        LoadProfileConfig profile = {});
 
   // Advances everything to `t` (floored to the second), ending debiting periods on the way.
   void AdvanceTo(TimePoint t);
@@ -45,16 +55,21 @@ class Meter {
   // nullptr without a pulse input.
   const PulseInputChannel* pulse_input() const { return pulse_input_ ? &*pulse_input_ : nullptr; }
   const BillingLog& billing_log() const { return billing_log_; }
+  // nullptr when the load profile is off.
+  const LoadProfileLog* load_profile() const { return load_profile_ ? &*load_profile_ : nullptr; }
   // The next scheduled debiting period end; nullopt when externally controlled.
   std::optional<TimePoint> next_billing_end() const { return next_billing_end_; }
 
  private:
   void AdvanceAllTo(TimePoint t);
+  // PeriodEndObserver: records the load profile entry of the period that just ended.
+  void OnPeriodEnd(const MeterCore& core) override;
 
   MeterCore core_;
   std::optional<PulseInputChannel> pulse_input_;
   BillingConfig billing_;
   BillingLog billing_log_;
+  std::optional<LoadProfileLog> load_profile_;
   std::optional<TimePoint> next_billing_end_;
 };
 

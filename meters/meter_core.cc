@@ -41,7 +41,7 @@ void MeterCore::UpdateTariff() {
       next ? std::chrono::ceil<std::chrono::seconds>(*next).time_since_epoch().count() : INT64_MAX;
 }
 
-void MeterCore::AdvanceTo(TimePoint t) {
+void MeterCore::AdvanceTo(TimePoint t, PeriodEndObserver* observer) {
   const int64_t target_s = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
   VMUC_CHECK(target_s >= now_unix_s_, "MeterCore::AdvanceTo went back in time");
   if (target_s == now_unix_s_) return;
@@ -66,6 +66,7 @@ void MeterCore::AdvanceTo(TimePoint t) {
       demand_.EndPeriod(registers_.total(), period_s, tariff_, now_unix_s_,
                         options_.power_threshold_w);
       period_end += period_s;
+      if (observer != nullptr) observer->OnPeriodEnd(*this);
     }
     if (now_unix_s_ == slot_end) {
       ++slot;
@@ -135,7 +136,7 @@ void MeterCore::FeedS0(int64_t seconds) {
   s0_->OnSegment(register_mws, import_mw, now_unix_s_, seconds);
 }
 
-void MeterCore::Tick() {
+void MeterCore::Tick(PeriodEndObserver* observer) {
   // Integration periods (15/30/60 min) end on load-slot ends (5 min), so a second that
   // ends neither a slot nor at a tariff switch changes nothing but the registers: the
   // shard's tight loop takes this path 299 times in 300.
@@ -150,7 +151,7 @@ void MeterCore::Tick() {
     now_unix_s_ = next;
     return;
   }
-  AdvanceTo(time() + std::chrono::seconds(1));
+  AdvanceTo(time() + std::chrono::seconds(1), observer);
 }
 
 void MeterCore::EndBillingPeriod() {

@@ -70,6 +70,16 @@ struct MeterOptions {
   bool aron = false;  // X4 = 2: two measuring systems (metrology/measurement.h AronSystems)
 };
 
+class MeterCore;
+
+// Told of every integration-period end (Z4) while the core advances, with the core's state
+// at that instant (the loggers record from it). Not owned.
+class PeriodEndObserver {
+ public:
+  virtual ~PeriodEndObserver() = default;
+  virtual void OnPeriodEnd(const MeterCore& core) = 0;
+};
+
 class MeterCore {
  public:
   // The meter is installed at `epoch` (floored to the second) with every register at zero.
@@ -77,9 +87,10 @@ class MeterCore {
 
   // Integrates from the current time to `t` (floored to the second). `t` before the
   // current time is a programming error (time never runs backwards inside a meter).
-  void AdvanceTo(TimePoint t);
+  // `observer` (optional) hears of every integration-period end on the way.
+  void AdvanceTo(TimePoint t, PeriodEndObserver* observer = nullptr);
   // One metrology tick: AdvanceTo(time() + 1 s), with a fast path for the common case.
-  void Tick();
+  void Tick(PeriodEndObserver* observer = nullptr);
 
   // Feeds the S0 output / active LED pulse train (meters/pulses/) with every segment
   // integrated from now on; nullptr detaches. Not owned; must outlive its attachment.

@@ -70,6 +70,8 @@ absl::StatusOr<std::unique_ptr<MeterSetup>> MeterSetup::Create(MeterConfiguratio
   setup->billing_.stop_day = setup->configuration_.software.debiting_stop_day;
   setup->billing_.interval = setup->configuration_.software.debiting_interval;
   setup->billing_.local_time = plan_config.local_time;
+  setup->load_profile_.channels = setup->configuration_.software.load_profile;
+  setup->load_profile_.data = setup->configuration_.software.load_profile_data;
   return setup;
 }
 

@@ -54,6 +54,8 @@ class MeterSetup {
   const PulseInputConfig& pulse_input() const { return pulse_input_; }
   // The debiting schedule: Z6 stop day, Z7 interval, on Z11/Z15 local time.
   const BillingConfig& billing() const { return billing_; }
+  // The load profile: Z29 channels, Z27 absolute or delta values, at Z4's period.
+  const LoadProfileConfig& load_profile() const { return load_profile_; }
 
  private:
   MeterSetup() = default;
@@ -64,6 +66,7 @@ class MeterSetup {
   MeterOptions options_;
   PulseInputConfig pulse_input_;
   BillingConfig billing_;
+  LoadProfileConfig load_profile_;
 };
 
 }  // namespace vmuc::meters

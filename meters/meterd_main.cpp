@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
     for (uint32_t i = s; i < fleet.meters; i += fleet.shards) {
       shard.actors.push_back(std::make_unique<meters::MeterActor>(
           meters::FleetMeter(fleet, i), fleet.epoch, fleet.push_interval, *shard.context,
-          (*setup)->options(), (*setup)->pulse_input(), (*setup)->billing()));
+          (*setup)->options(), (*setup)->pulse_input(), (*setup)->billing(),
+          (*setup)->load_profile()));
     }
   }
   link.Start();

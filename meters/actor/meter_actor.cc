@@ -10,8 +10,9 @@ namespace vmuc::meters {
 
 MeterActor::MeterActor(MeterIdentity identity, TimePoint epoch, std::chrono::seconds push_interval,
                        ActorContext& context, const MeterOptions& options,
-                       PulseInputConfig pulse_input, BillingConfig billing)
-    : meter_(identity, epoch, options, pulse_input, billing),
+                       PulseInputConfig pulse_input, BillingConfig billing,
+                       LoadProfileConfig load_profile)
+    : meter_(identity, epoch, options, pulse_input, billing, load_profile),
       epoch_(epoch),
       push_interval_(push_interval),
       // Spread the fleet's pushes over the interval instead of all at once. Whole seconds:

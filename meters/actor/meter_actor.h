@@ -23,7 +23,8 @@ class MeterActor {
   // none: no pulse input.
   MeterActor(MeterIdentity identity, TimePoint epoch, std::chrono::seconds push_interval,
              ActorContext& context, const MeterOptions& options = {},
-             PulseInputConfig pulse_input = {}, BillingConfig billing = {});
+             PulseInputConfig pulse_input = {}, BillingConfig billing = {},
+             LoadProfileConfig load_profile = {});
   MeterActor(const MeterActor&) = delete;
   MeterActor& operator=(const MeterActor&) = delete;
 

@@ -34,6 +34,7 @@ struct LoadProfileLayout {
   uint32_t capacity_entries = 0;  // whole entries the memory holds (the Austrian limit applied)
   uint32_t entries_per_day = 0;
   uint32_t depth_days = 0;  // whole days of history at full memory
+  friend bool operator==(const LoadProfileLayout&, const LoadProfileLayout&) = default;
 };
 
 // The layout for `channels` (1..8) logged every `period` (15, 30 or 60 min; the Austrian
