@@ -73,7 +73,9 @@ struct MeterOptions {
 class MeterCore;
 
 // Told of every integration-period end (Z4) while the core advances, with the core's state
-// at that instant (the loggers record from it). Not owned.
+// at that instant (the loggers record from it): registers, demand and time are the period
+// end's; current_tariff() is still the one in force during the period (a tariff switch at
+// the same instant is applied after the observer returns). Not owned.
 class PeriodEndObserver {
  public:
   virtual ~PeriodEndObserver() = default;

@@ -25,6 +25,15 @@ void StartActorsOneByOne(vmuc::ShardLoop& loop,
   });
 }
 
+// The load profile is held in each meter's memory until the permanent-memory part of the
+// loggers issue moves it to SQLite: a full profile is about 1 MB, which a fleet of
+// thousands cannot hold, and a replay from the fleet epoch fills it. Until then the meter
+// host runs without it (the pure Meter and its tests have it).
+vmuc::meters::LoadProfileConfig WithoutLoadProfileUntilPersisted(vmuc::meters::LoadProfileConfig config) {
+  config.enabled = false;
+  return config;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,7 +84,7 @@ int main(int argc, char** argv) {
       shard.actors.push_back(std::make_unique<meters::MeterActor>(
           meters::FleetMeter(fleet, i), fleet.epoch, fleet.push_interval, *shard.context,
           (*setup)->options(), (*setup)->pulse_input(), (*setup)->billing(),
-          (*setup)->load_profile()));
+          WithoutLoadProfileUntilPersisted((*setup)->load_profile())));
     }
   }
   link.Start();

@@ -95,17 +95,23 @@ absl::StatusOr<LoadProfileEntry> DecodeProfileEntry(std::span<const uint8_t> byt
 }
 
 LoadProfileLog::LoadProfileLog(LoadProfileSet set, LoadProfileData data, LoadProfileLayout layout)
-    : set_(set), data_(data), layout_(layout) {
+    : set_(set), data_(data), layout_(layout), channel_list_(Channels(set)) {
   VMUC_CHECK(layout_.channels == static_cast<uint32_t>(ChannelCount(set)),
              "load profile layout for another channel count");
 }
 
-void LoadProfileLog::SetBaseline(const RegisterSet& total) {
-  previous_ = ChannelValues(total, set_);
+std::array<uint64_t, kMaxProfileChannels> LoadProfileLog::ValuesOf(const RegisterSet& total) const {
+  std::array<uint64_t, kMaxProfileChannels> values{};
+  for (size_t i = 0; i < channel_list_.size(); ++i) {
+    values[i] = ChannelValue(total, channel_list_[i]);
+  }
+  return values;
 }
 
+void LoadProfileLog::SetBaseline(const RegisterSet& total) { previous_ = ValuesOf(total); }
+
 void LoadProfileLog::Record(TimePoint at, const RegisterSet& total, uint16_t status) {
-  const std::array<uint64_t, kMaxProfileChannels> now = ChannelValues(total, set_);
+  const std::array<uint64_t, kMaxProfileChannels> now = ValuesOf(total);
   LoadProfileEntry entry;
   entry.at = at;
   entry.status = status;
@@ -123,6 +129,11 @@ void LoadProfileLog::Record(TimePoint at, const RegisterSet& total, uint16_t sta
 
 absl::StatusOr<std::vector<LoadProfileEntry>> LoadProfileLog::Select(
     const ProfileSelection& selection) const {
+  if (selection.columns.size() > layout_.channels) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("load profile read-out: ", selection.columns.size(), " columns of ",
+                     layout_.channels, " channels"));
+  }
   for (uint8_t column : selection.columns) {
     if (column >= layout_.channels) {
       return absl::InvalidArgumentError(absl::StrCat(

@@ -91,18 +91,21 @@ class LoadProfileLog {
   const std::deque<LoadProfileEntry>& entries() const { return entries_; }  // oldest first
 
   // The selected entries, with only the selected columns (in `values`, renumbered from 0,
-  // `channels` set to their count). InvalidArgument for a column beyond the channels or
-  // an empty / reversed range.
+  // `channels` set to their count; a column may be repeated). InvalidArgument for more
+  // columns than channels, a column beyond the channels, or an empty / reversed range.
   absl::StatusOr<std::vector<LoadProfileEntry>> Select(const ProfileSelection& selection) const;
 
   friend bool operator==(const LoadProfileLog&, const LoadProfileLog&) = default;
 
  private:
+  std::array<uint64_t, kMaxProfileChannels> ValuesOf(const RegisterSet& total) const;
+
   LoadProfileSet set_;
   LoadProfileData data_;
   LoadProfileLayout layout_;
   uint32_t next_sequence_ = 1;
   std::array<uint64_t, kMaxProfileChannels> previous_{};  // for delta values
+  std::vector<LoadProfileChannel> channel_list_;          // Channels(set_), kept: read per period
   std::deque<LoadProfileEntry> entries_;
 };
 

@@ -125,6 +125,13 @@ TEST(LoadProfileTest, ReadOutByTimeRangeEntryRangeAndColumns) {
   ProfileSelection bad_column;
   bad_column.columns = {4};
   EXPECT_THAT(std::string(log.Select(bad_column).status().message()), HasSubstr("column 4"));
+  ProfileSelection too_many;  // a client's request: more columns than there are channels
+  too_many.columns = {0, 1, 2, 3, 0, 1, 2, 3, 0};
+  EXPECT_THAT(std::string(log.Select(too_many).status().message()),
+              HasSubstr("9 columns of 4 channels"));
+  ProfileSelection repeated;
+  repeated.columns = {0, 0};
+  ASSERT_TRUE(log.Select(repeated).ok());
   ProfileSelection reversed;
   reversed.from = kJanuary + 2h;
   reversed.to = kJanuary + 1h;
