@@ -3,6 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include "meters/fleet.h"
+#include "meters/meter.h"
 #include "meters/meter_core.h"
 #include "meters/meter_setup.h"
 
@@ -59,6 +60,21 @@ void BM_ConfiguredMeterFastForwardOneYear(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ConfiguredMeterFastForwardOneYear)->Arg(2)->Arg(3)->Unit(benchmark::kMillisecond);
+
+// A whole Meter (shipped codes, tariff calendar, class model, billing log and the 15-minute
+// load profile) through a year: issue 4's per-meter budget is 60 ms (10 000 meters in 10
+// minutes with every logger on).
+void BM_MeterWithLoggersFastForwardOneYear(benchmark::State& state) {
+  auto configuration = MeterConfiguration::Create("6841121BN243101040", {{"Z13", "002"}});
+  auto setup = MeterSetup::Create(*configuration);
+  for (auto _ : state) {
+    Meter meter(FleetMeter(FleetSection(), 0), kEpoch, (*setup)->options(), (*setup)->pulse_input(),
+                (*setup)->billing(), (*setup)->load_profile());
+    meter.AdvanceTo(kEpoch + 365 * 24h);
+    benchmark::DoNotOptimize(meter.load_profile()->entries_in_use());
+  }
+}
+BENCHMARK(BM_MeterWithLoggersFastForwardOneYear)->Unit(benchmark::kMillisecond);
 
 // One class-error evaluation of a phase's load at a prepared supply (what fast-forward
 // pays per phase whose load changed), over a realistic spread of household loads.
