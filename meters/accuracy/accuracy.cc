@@ -208,7 +208,7 @@ Conditions MakeConditions(const PhaseValues& values, int64_t voltage_mv, int64_t
   const int64_t q = std::abs(static_cast<int64_t>(values.reactive_mvar));
   int64_t s = values.apparent_mva;
   if (s < p || s < q) {  // not made by MakePhaseValues: derive S here
-    s = static_cast<int64_t>(IntegerSqrt(static_cast<uint64_t>(p * p + q * q)));
+    s = static_cast<int64_t>(Magnitude(p, q));
   }
   if (s == 0) {
     conditions.current_ma = 0;

@@ -46,14 +46,6 @@ uint64_t GetBigEndian(std::span<const uint8_t> bytes) {
 
 }  // namespace
 
-std::array<uint64_t, kMaxProfileChannels> ChannelValues(const RegisterSet& total,
-                                                        LoadProfileSet set) {
-  std::array<uint64_t, kMaxProfileChannels> values{};
-  const std::vector<LoadProfileChannel> channels = Channels(set);
-  for (size_t i = 0; i < channels.size(); ++i) values[i] = ChannelValue(total, channels[i]);
-  return values;
-}
-
 std::vector<uint8_t> EncodeProfileEntry(const LoadProfileEntry& entry) {
   VMUC_CHECK(entry.channels <= kMaxProfileChannels, "load profile entry with too many channels");
   std::vector<uint8_t> out;
@@ -95,7 +87,7 @@ absl::StatusOr<LoadProfileEntry> DecodeProfileEntry(std::span<const uint8_t> byt
 }
 
 LoadProfileLog::LoadProfileLog(LoadProfileSet set, LoadProfileData data, LoadProfileLayout layout)
-    : set_(set), data_(data), layout_(layout), channel_list_(Channels(set)) {
+    : data_(data), layout_(layout), channel_list_(Channels(set)) {
   VMUC_CHECK(layout_.channels == static_cast<uint32_t>(ChannelCount(set)),
              "load profile layout for another channel count");
 }

@@ -60,10 +60,6 @@ std::vector<uint8_t> EncodeProfileEntry(const LoadProfileEntry& entry);
 absl::StatusOr<LoadProfileEntry> DecodeProfileEntry(std::span<const uint8_t> bytes,
                                                     uint8_t channels);
 
-// The register values (Wh / varh) of Z29's channels in `total`.
-std::array<uint64_t, kMaxProfileChannels> ChannelValues(const RegisterSet& total,
-                                                        LoadProfileSet set);
-
 // Which entries a read-out selects (DLMS selective access, IEC 62056-6-2 / Blue Book class
 // 7 "profile generic": by range on the capture-time column, or by entry numbers from the
 // oldest, 1-based, with a column selection).
@@ -100,12 +96,11 @@ class LoadProfileLog {
  private:
   std::array<uint64_t, kMaxProfileChannels> ValuesOf(const RegisterSet& total) const;
 
-  LoadProfileSet set_;
   LoadProfileData data_;
   LoadProfileLayout layout_;
   uint32_t next_sequence_ = 1;
   std::array<uint64_t, kMaxProfileChannels> previous_{};  // for delta values
-  std::vector<LoadProfileChannel> channel_list_;          // Channels(set_), kept: read per period
+  std::vector<LoadProfileChannel> channel_list_;          // Z29's, kept: read every period
   std::deque<LoadProfileEntry> entries_;
 };
 

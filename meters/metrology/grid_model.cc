@@ -164,9 +164,7 @@ Indicators IndicatorsOf(const PhaseSet& load, const GridValues& grid,
 PhaseInstantaneous InstantaneousOf(const PhaseValues& load, int32_t voltage_mv) {
   PhaseInstantaneous values;
   values.voltage_mv = voltage_mv;
-  if (voltage_mv > 0) {
-    values.current_ma = static_cast<int32_t>(int64_t{load.apparent_mva} * 1000 / voltage_mv);
-  }
+  values.current_ma = static_cast<int32_t>(CurrentMaOf(load.apparent_mva, voltage_mv));
   values.angle_decidegrees = AngleDecidegrees(load.reactive_mvar, load.active_mw);
   if (load.apparent_mva > 0) {
     const int64_t abs_p = load.active_mw >= 0 ? load.active_mw : -int64_t{load.active_mw};

@@ -74,13 +74,9 @@ int64_t RoundedDivide(int64_t value, int64_t divisor) {  // divisor > 0, to near
   return value >= 0 ? (value + divisor / 2) / divisor : -((-value + divisor / 2) / divisor);
 }
 
-// mVA / mV = A, in mA, capped to int32 (a phase at a few millivolts).
+// CurrentMaOf capped to int32 (a phase at a few millivolts).
 int32_t CurrentMa(int64_t apparent_mva, int64_t voltage_mv) {
-  return static_cast<int32_t>(std::min<int64_t>(apparent_mva * 1000 / voltage_mv, INT32_MAX));
-}
-
-uint64_t Magnitude(int64_t re, int64_t im) {
-  return IntegerSqrt(static_cast<uint64_t>(re * re) + static_cast<uint64_t>(im * im));
+  return static_cast<int32_t>(std::min<int64_t>(CurrentMaOf(apparent_mva, voltage_mv), INT32_MAX));
 }
 
 }  // namespace

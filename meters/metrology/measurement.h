@@ -42,14 +42,22 @@ struct PhaseValues {
   }
 };
 
+// floor(sqrt(x^2 + y^2)): S of P and Q, or a phasor's length (|x|, |y| < 2^31.5).
+inline uint64_t Magnitude(int64_t x, int64_t y) {
+  return IntegerSqrt(static_cast<uint64_t>(x * x) + static_cast<uint64_t>(y * y));
+}
+
+// I = S / U in mA (mVA / mV = A); 0 without voltage.
+inline int64_t CurrentMaOf(int64_t apparent_mva, int64_t voltage_mv) {
+  return voltage_mv > 0 ? apparent_mva * 1000 / voltage_mv : 0;
+}
+
 // P and Q in; S derived.
 inline PhaseValues MakePhaseValues(int64_t active_mw, int64_t reactive_mvar) {
   PhaseValues values;
   values.active_mw = static_cast<int32_t>(active_mw);
   values.reactive_mvar = static_cast<int32_t>(reactive_mvar);
-  values.apparent_mva =
-      static_cast<int32_t>(IntegerSqrt(static_cast<uint64_t>(active_mw * active_mw) +
-                                       static_cast<uint64_t>(reactive_mvar * reactive_mvar)));
+  values.apparent_mva = static_cast<int32_t>(Magnitude(active_mw, reactive_mvar));
   return values;
 }
 

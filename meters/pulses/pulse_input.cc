@@ -17,23 +17,25 @@ uint64_t Pow10(int n) {
   return p;
 }
 
-// The reading's unit and how many of its base units one Z12 unit is (kWh reads in Wh).
-struct BaseUnit {
+// Per Z12 unit: the reading's DLMS unit, how many of its base units one Z12 unit is (kWh
+// reads in Wh), and the unit's usual pulse constant. Unit none reads as a count.
+struct UnitRow {
   uint8_t dlms_unit;
   uint64_t per_unit;
+  uint32_t default_pulses_per_unit;
 };
-BaseUnit BaseUnitOf(PulseInputUnit unit) {
+UnitRow RowOf(PulseInputUnit unit) {
   switch (unit) {
     case PulseInputUnit::kKilowattHour:
-      return {kDlmsUnitWattHour, 1000};
+      return {kDlmsUnitWattHour, 1000, 1000};
     case PulseInputUnit::kCubicMetre:
-      return {kDlmsUnitCubicMetre, 1};
+      return {kDlmsUnitCubicMetre, 1, 100};
     case PulseInputUnit::kLitre:
-      return {kDlmsUnitLitre, 1};
+      return {kDlmsUnitLitre, 1, 1};
     case PulseInputUnit::kNone:
       break;
   }
-  return {kDlmsUnitCount, 0};
+  return {kDlmsUnitCount, 0, 1000};
 }
 
 // value = floor(count * num / den) and value * 10^scaler base units == count pulses.
@@ -64,17 +66,7 @@ Scale ScaleOf(uint64_t per_unit, uint64_t pulses_per_unit) {
 }  // namespace
 
 PulseInputConfig DefaultPulseInputConfig(PulseInputUnit unit) {
-  switch (unit) {
-    case PulseInputUnit::kKilowattHour:
-      return {unit, 1000};
-    case PulseInputUnit::kCubicMetre:
-      return {unit, 100};
-    case PulseInputUnit::kLitre:
-      return {unit, 1};
-    case PulseInputUnit::kNone:
-      break;
-  }
-  return {PulseInputUnit::kNone, 1000};
+  return {unit, RowOf(unit).default_pulses_per_unit};
 }
 
 absl::Status ValidatePulseInputConfig(const PulseInputConfig& config) {
@@ -88,7 +80,7 @@ absl::Status ValidatePulseInputConfig(const PulseInputConfig& config) {
 }
 
 PulseInputReading ReadingOf(const PulseInputConfig& config, uint64_t count) {
-  const BaseUnit base = BaseUnitOf(config.unit);
+  const UnitRow base = RowOf(config.unit);
   if (base.per_unit == 0) return PulseInputReading{};
   const Scale scale = ScaleOf(base.per_unit, config.pulses_per_unit);
   // floor(count * num / den) without overflowing the product.
