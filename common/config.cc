@@ -198,7 +198,8 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   SectionReader fleet(file, "fleet", root.get("fleet"),
                       {"meters", "seed", "first_serial", "epoch", "push_interval_s", "shards",
                        "type_number", "software", "pv_percent", "ev_percent", "heat_pump_percent",
-                       "single_phase_percent", "two_phase_percent"},
+                       "single_phase_percent", "two_phase_percent", "short_interruptions_per_year",
+                       "long_interruptions_per_year", "checkpoint_interval_s"},
                       &status);
   fleet.Integer("meters", &config.fleet.meters, 1, 10'000'000);
   fleet.Integer("seed", &config.fleet.seed, 0, kMaxInt);
@@ -211,6 +212,9 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   fleet.Integer("heat_pump_percent", &config.fleet.heat_pump_percent, 0, 100);
   fleet.Integer("single_phase_percent", &config.fleet.single_phase_percent, 0, 100);
   fleet.Integer("two_phase_percent", &config.fleet.two_phase_percent, 0, 100);
+  fleet.Integer("short_interruptions_per_year", &config.fleet.short_interruptions_per_year, 0, 365);
+  fleet.Integer("long_interruptions_per_year", &config.fleet.long_interruptions_per_year, 0, 365);
+  fleet.Span("checkpoint_interval_s", &config.fleet.checkpoint_interval, 1, 86'400);
   fleet.String("type_number", &config.fleet.type_number);
   fleet.StringTable("software", &config.fleet.software_codes);
   config.fleet.codes_where = fleet.Location();

@@ -53,6 +53,13 @@ struct FleetSection {
   uint32_t heat_pump_percent = 35;
   uint32_t single_phase_percent = 5;  // three-system meters wired on L1 only
   uint32_t two_phase_percent = 2;     // on L1 and L2 only
+  // Supply interruptions of the grid model (meters/metrology/outage_model.h), a year per
+  // meter: short up to 3 min, long beyond (EN 50160 4.2.x). 0 and 0: none.
+  uint32_t short_interruptions_per_year = 5;
+  uint32_t long_interruptions_per_year = 1;
+  // vmuc-meterd writes its meters' checkpoints to data_dir/meters.db this often (real time):
+  // the most a restart has to replay.
+  std::chrono::seconds checkpoint_interval{60};
   // The meters' hardware type number and software codes (datasheet "Configuration");
   // decoded and checked by meters/fleet.h, whose errors cite `codes_where`.
   std::string type_number = "6841121BN243101040";
@@ -89,6 +96,7 @@ struct Config {
   // Derived locations under gateway.data_dir.
   std::string RunDir() const { return gateway.data_dir + "/run"; }
   std::string DatabasePath() const { return gateway.data_dir + "/vmuc.db"; }
+  std::string MetersDatabasePath() const { return gateway.data_dir + "/meters.db"; }
   std::string MeshSocketPath() const { return RunDir() + "/mesh.sock"; }
   std::string MqttClientId() const {
     return mqtt.client_id.empty() ? "vmuc-" + gateway.name : mqtt.client_id;

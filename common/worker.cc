@@ -48,10 +48,11 @@ absl::Status CreateDirectories(const std::string& path) {
 }
 
 WorkerStart StartWorker(std::string_view program, std::string_view description, int argc,
-                        char** argv) {
+                        char** argv, const std::function<void(CLI::App&)>& add_flags) {
   WorkerStart start;
   CLI::App app{std::string(program) + ": " + std::string(description)};
   AddWorkerFlags(app, &start.flags);
+  if (add_flags) add_flags(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -45,8 +45,9 @@ struct WorkerStart {
   WorkerFlags flags;
   int exit_code = kExitOk;
 };
+// `add_flags` adds the worker's own flags to the common ones.
 WorkerStart StartWorker(std::string_view program, std::string_view description, int argc,
-                        char** argv);
+                        char** argv, const std::function<void(CLI::App&)>& add_flags = {});
 
 // Creates `path` and its parents; the error names the path.
 absl::Status CreateDirectories(const std::string& path);

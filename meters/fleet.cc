@@ -19,8 +19,12 @@ MeterIdentity FleetMeter(const FleetSection& fleet, uint32_t index) {
 absl::StatusOr<std::unique_ptr<MeterSetup>> FleetSetup(const FleetSection& fleet) {
   auto configuration = MeterConfiguration::Create(fleet.type_number, fleet.software_codes);
   absl::StatusOr<std::unique_ptr<MeterSetup>> setup =
-      configuration.ok() ? MeterSetup::Create(*std::move(configuration))
-                         : absl::StatusOr<std::unique_ptr<MeterSetup>>(configuration.status());
+      configuration.ok()
+          ? MeterSetup::Create(
+                *std::move(configuration), {},
+                OutageRates{static_cast<uint16_t>(fleet.short_interruptions_per_year),
+                            static_cast<uint16_t>(fleet.long_interruptions_per_year)})
+          : absl::StatusOr<std::unique_ptr<MeterSetup>>(configuration.status());
   if (!setup.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(fleet.codes_where, ": fleet: ", setup.status().message()));

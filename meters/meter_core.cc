@@ -20,6 +20,7 @@ MeterCore::MeterCore(MeterIdentity identity, TimePoint epoch, MeterOptions optio
   LoadSlot(now_unix_s_ / LoadModel::kSlot.count(), cursor, accuracy, memo);
   UpdateTariff();
   demand_.StartPeriod(registers_.total());
+  UpdateSupply(nullptr);  // installed during an outage: off from the start, no event
 }
 
 uint8_t MeterCore::HouseholdFlags() const {
@@ -35,38 +36,100 @@ void MeterCore::UpdateTariff() {
     next_tariff_change_s_ = INT64_MAX;
     return;
   }
-  tariff_ = options_.tariffs->TariffAt(time());
-  const auto next = options_.tariffs->NextChangeAfter(time());
+  // Tariffs switch on the meter's clock, so a set or stopped clock moves the switch.
+  tariff_ = options_.tariffs->TariffAt(rtc_time());
+  const auto next = options_.tariffs->NextChangeAfter(rtc_time());
   next_tariff_change_s_ =
-      next ? std::chrono::ceil<std::chrono::seconds>(*next).time_since_epoch().count() : INT64_MAX;
+      next ? std::chrono::ceil<std::chrono::seconds>(*next).time_since_epoch().count() -
+                 rtc_offset_s_
+           : INT64_MAX;
 }
 
-void MeterCore::AdvanceTo(TimePoint t, PeriodEndObserver* observer) {
+int64_t MeterCore::NextPeriodEnd() const {
+  // Integration periods are aligned to the RTC's hour (the RTC is after 1970: the division
+  // floors).
+  const int64_t period_s = int64_t{options_.integration_period_min} * 60;
+  return ((now_unix_s_ + rtc_offset_s_) / period_s + 1) * period_s - rtc_offset_s_;
+}
+
+bool MeterCore::UpdateSupply(CoreObserver* observer) {
+  if (grid_outage_.end_unix_s <= now_unix_s_) {
+    grid_outage_ = OutageModel(identity_.load_seed, options_.outages).FirstEndingAfter(now_unix_s_);
+  }
+  const bool grid_off = grid_outage_.start_unix_s <= now_unix_s_;  // and its end is later
+  const bool injected_off = now_unix_s_ < injected_until_s_;
+  next_supply_change_s_ = grid_off ? grid_outage_.end_unix_s : grid_outage_.start_unix_s;
+  if (injected_off) next_supply_change_s_ = std::min(next_supply_change_s_, injected_until_s_);
+  const bool on = !grid_off && !injected_off;
+  if (on == supply_on_) return false;
+  supply_on_ = on;
+  if (!on) {
+    off_since_s_ = now_unix_s_;
+  } else {
+    // The RTC ran on its backup for at most rtc_backup_s, then stood still: it resumes
+    // behind by the rest, and is not trusted until set (datasheet lines 281-282).
+    const int64_t off_s = now_unix_s_ - off_since_s_;
+    if (off_s > int64_t{options_.rtc_backup_s}) {
+      rtc_offset_s_ -= off_s - int64_t{options_.rtc_backup_s};
+      clock_valid_ = false;
+      UpdateTariff();
+    }
+  }
+  if (observer != nullptr) observer->OnSupplyChange(*this, on);
+  return true;
+}
+
+void MeterCore::SetClock(TimePoint rtc) {
+  rtc_offset_s_ =
+      std::chrono::floor<std::chrono::seconds>(rtc).time_since_epoch().count() - now_unix_s_;
+  clock_valid_ = true;
+  UpdateTariff();
+}
+
+void MeterCore::InjectOutage(std::optional<std::chrono::seconds> duration, CoreObserver* observer) {
+  injected_until_s_ = duration ? now_unix_s_ + std::max<int64_t>(duration->count(), 0) : INT64_MAX;
+  UpdateSupply(observer);
+}
+
+void MeterCore::EndInjectedOutage(CoreObserver* observer) {
+  injected_until_s_ = INT64_MIN;
+  UpdateSupply(observer);
+}
+
+void MeterCore::AdvanceTo(TimePoint t, CoreObserver* observer) {
   const int64_t target_s = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
   VMUC_CHECK(target_s >= now_unix_s_, "MeterCore::AdvanceTo went back in time");
   if (target_s == now_unix_s_) return;
   constexpr int64_t kSlotS = LoadModel::kSlot.count();
   const int64_t period_s = int64_t{options_.integration_period_min} * 60;
   // Boundaries kept incrementally: no division per step. Time is after 1970, so the
-  // divisions here floor. Integration periods are aligned to the UTC hour.
+  // divisions here floor.
   int64_t slot = now_unix_s_ / kSlotS;
   int64_t slot_end = (slot + 1) * kSlotS;
-  int64_t period_end = (now_unix_s_ / period_s + 1) * period_s;
+  int64_t period_end = NextPeriodEnd();
   std::optional<LoadCursor> cursor;  // built only when a new slot is entered
   std::optional<AccuracyModel> accuracy;
   std::optional<AccuracyMemo> memo;  // lazy: a tick inside a slot must not pay for it
   while (now_unix_s_ < target_s) {
     if (slot != slot_) LoadSlot(slot, cursor, accuracy, memo);
-    const int64_t step_end = std::min({target_s, slot_end, period_end, next_tariff_change_s_});
-    if (s0_ != nullptr) FeedS0(step_end - now_unix_s_);
-    registers_.Integrate(slot_values_, step_end - now_unix_s_, tariff_, options_.energy_type);
-    supply_seconds_ += static_cast<uint64_t>(step_end - now_unix_s_);
+    const int64_t step_end =
+        std::min({target_s, slot_end, period_end, next_tariff_change_s_, next_supply_change_s_});
+    if (supply_on_) {
+      if (s0_ != nullptr) FeedS0(step_end - now_unix_s_);
+      registers_.Integrate(slot_values_, step_end - now_unix_s_, tariff_, options_.energy_type);
+      supply_seconds_ += static_cast<uint64_t>(step_end - now_unix_s_);
+    }
     now_unix_s_ = step_end;
     if (now_unix_s_ == period_end) {
-      demand_.EndPeriod(registers_.total(), period_s, tariff_, now_unix_s_,
+      // Demand runs on while the supply is off (the period's average counts the outage as
+      // no load), so the block averages stay aligned.
+      demand_.EndPeriod(registers_.total(), period_s, tariff_, now_unix_s_ + rtc_offset_s_,
                         options_.power_threshold_w);
       period_end += period_s;
       if (observer != nullptr) observer->OnPeriodEnd(*this);
+    }
+    if (now_unix_s_ >= next_supply_change_s_ && UpdateSupply(observer)) {
+      period_end = NextPeriodEnd();  // the clock may have stopped meanwhile
     }
     if (now_unix_s_ == slot_end) {
       ++slot;
@@ -136,7 +199,7 @@ void MeterCore::FeedS0(int64_t seconds) {
   s0_->OnSegment(register_mws, import_mw, now_unix_s_, seconds);
 }
 
-void MeterCore::Tick(PeriodEndObserver* observer) {
+void MeterCore::Tick(CoreObserver* observer) {
   // Integration periods (15/30/60 min) end on load-slot ends (5 min), so a second that
   // ends neither a slot nor at a tariff switch changes nothing but the registers: the
   // shard's tight loop takes this path 299 times in 300.
@@ -144,8 +207,11 @@ void MeterCore::Tick(PeriodEndObserver* observer) {
   // The cached slot must be the current second's: a step that ended on a slot boundary
   // leaves slot_ on the slot before.
   constexpr int64_t kSlotS = LoadModel::kSlot.count();
+  // A clock set off the 5-minute grid moves period ends off slot ends: then check them too.
+  const int64_t period_s = int64_t{options_.integration_period_min} * 60;
   if (next % kSlotS != 0 && now_unix_s_ / kSlotS == slot_ && next < next_tariff_change_s_ &&
-      s0_ == nullptr) {
+      next < next_supply_change_s_ && supply_on_ && s0_ == nullptr &&
+      (rtc_offset_s_ % kSlotS == 0 || (next + rtc_offset_s_) % period_s != 0)) {
     registers_.Integrate(slot_values_, 1, tariff_, options_.energy_type);
     ++supply_seconds_;
     now_unix_s_ = next;
@@ -157,6 +223,92 @@ void MeterCore::Tick(PeriodEndObserver* observer) {
 void MeterCore::EndBillingPeriod() {
   demand_.EndBillingPeriod();
   ++debiting_stop_count_;
+}
+
+namespace {
+
+void SaveRegisterSet(const RegisterSet& set, ByteWriter& out) {
+  for (uint64_t v : set.milli_unit_seconds) out.U64(v);
+}
+void RestoreRegisterSet(RegisterSet& set, ByteReader& in) {
+  for (uint64_t& v : set.milli_unit_seconds) v = in.U64();
+}
+
+}  // namespace
+
+// The layout is this build's: a checkpoint is read back by the same meter host version
+// (the store's schema version guards a change of layout).
+void MeterCore::Save(ByteWriter& out) const {
+  out.U64(identity_.serial);
+  out.I64(now_unix_s_);
+  out.I64(slot_);
+  for (const PhaseValues& v : slot_values_) {
+    out.U32(static_cast<uint32_t>(v.active_mw));
+    out.U32(static_cast<uint32_t>(v.reactive_mvar));
+    out.U32(static_cast<uint32_t>(v.apparent_mva));
+  }
+  out.U8(static_cast<uint8_t>(tariff_));
+  out.I64(next_tariff_change_s_);
+  for (const RegisterSet& set : registers_.phase) SaveRegisterSet(set, out);
+  for (uint64_t v : registers_.active_import_tariff) out.U64(v);
+  for (uint64_t v : registers_.reactive_import_tariff) out.U64(v);
+  for (const Peak& peak : demand_.peaks) {
+    out.U32(peak.value);
+    out.U32(peak.at_unix_s);
+  }
+  for (uint32_t v : demand_.accumulated) out.U32(v);
+  out.U32(demand_.last_average_active_import_w);
+  out.U32(demand_.power_threshold_count);
+  for (uint64_t v : demand_.period_start) out.U64(v);
+  out.U64(supply_seconds_);
+  out.U32(debiting_stop_count_);
+  out.I64(rtc_offset_s_);
+  out.Bool(clock_valid_);
+  out.Bool(supply_on_);
+  out.I64(off_since_s_);
+  out.I64(injected_until_s_);
+  out.I64(grid_outage_.start_unix_s);
+  out.I64(grid_outage_.end_unix_s);
+  out.I64(next_supply_change_s_);
+}
+
+absl::Status MeterCore::Restore(ByteReader& in) {
+  const uint64_t serial = in.U64();
+  if (in.status().ok() && serial != identity_.serial) {
+    in.Fail(absl::StrFormat("the state of meter %016d, not of %016d", serial, identity_.serial));
+  }
+  now_unix_s_ = in.I64();
+  slot_ = in.I64();
+  for (PhaseValues& v : slot_values_) {
+    v.active_mw = static_cast<int32_t>(in.U32());
+    v.reactive_mvar = static_cast<int32_t>(in.U32());
+    v.apparent_mva = static_cast<int32_t>(in.U32());
+  }
+  tariff_ = in.U8();
+  if (in.status().ok() && (tariff_ < 1 || tariff_ > kTariffs)) in.Fail("a tariff out of 1..4");
+  next_tariff_change_s_ = in.I64();
+  for (RegisterSet& set : registers_.phase) RestoreRegisterSet(set, in);
+  for (uint64_t& v : registers_.active_import_tariff) v = in.U64();
+  for (uint64_t& v : registers_.reactive_import_tariff) v = in.U64();
+  for (Peak& peak : demand_.peaks) {
+    peak.value = in.U32();
+    peak.at_unix_s = in.U32();
+  }
+  for (uint32_t& v : demand_.accumulated) v = in.U32();
+  demand_.last_average_active_import_w = in.U32();
+  demand_.power_threshold_count = in.U32();
+  for (uint64_t& v : demand_.period_start) v = in.U64();
+  supply_seconds_ = in.U64();
+  debiting_stop_count_ = in.U32();
+  rtc_offset_s_ = in.I64();
+  clock_valid_ = in.Bool();
+  supply_on_ = in.Bool();
+  off_since_s_ = in.I64();
+  injected_until_s_ = in.I64();
+  grid_outage_.start_unix_s = in.I64();
+  grid_outage_.end_unix_s = in.I64();
+  next_supply_change_s_ = in.I64();
+  return in.status();
 }
 
 }  // namespace vmuc::meters

@@ -21,12 +21,15 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/status.h"
+#include "common/bytes.h"
 #include "common/frame.h"
 #include "common/time.h"
 #include "meters/accuracy/accuracy.h"
 #include "meters/metrology/grid_model.h"
 #include "meters/metrology/harmonics.h"
 #include "meters/metrology/load_model.h"
+#include "meters/metrology/outage_model.h"
 #include "meters/pulses/s0_output.h"
 #include "meters/registers/demand.h"
 #include "meters/registers/energy_registers.h"
@@ -57,7 +60,12 @@ struct AccuracySpec {
   CurrentRating rating;
 };
 
-// Laid out small: every meter carries a copy (24 bytes).
+// The real-time clock's backup (type number X12, datasheet lines 281-282): the supercap
+// keeps it running 7 days without supply; with the battery option, over 10 years.
+inline constexpr uint32_t kSupercapBackupS = 7 * 86'400;
+inline constexpr uint32_t kBatteryBackupS = 10 * 365 * 86'400;
+
+// Laid out small: every meter carries a copy (32 bytes).
 struct MeterOptions {
   // nullptr: the meter registers true energy (tests of exactness); otherwise the seeded
   // class error of meters/accuracy/ applies, evaluated per load slot at the slot's current
@@ -67,19 +75,26 @@ struct MeterOptions {
   uint32_t power_threshold_w = 0;         // 0: power threshold counter off
   uint16_t integration_period_min = 15;   // Z4: 15, 30 or 60
   EnergyType energy_type = EnergyType::kActiveAndReactiveImportExport;  // type number X9
-  bool aron = false;  // X4 = 2: two measuring systems (metrology/measurement.h AronSystems)
+  bool aron = false;      // X4 = 2: two measuring systems (metrology/measurement.h AronSystems)
+  OutageRates outages{};  // supply interruptions of the grid model; 0: none
+  uint32_t rtc_backup_s = kSupercapBackupS;  // X12
 };
 
 class MeterCore;
 
-// Told of every integration-period end (Z4) while the core advances, with the core's state
-// at that instant (the loggers record from it): registers, demand and time are the period
-// end's; current_tariff() is still the one in force during the period (a tariff switch at
-// the same instant is applied after the observer returns). Not owned.
-class PeriodEndObserver {
+// Told, while the core advances, of what the loggers and event logs record. Not owned.
+class CoreObserver {
  public:
-  virtual ~PeriodEndObserver() = default;
+  virtual ~CoreObserver() = default;
+  // Every integration-period end (Z4, on the RTC), with the core's state at that instant:
+  // registers, demand and time are the period end's; current_tariff() is still the one in
+  // force during the period (a switch at the same instant is applied after the observer
+  // returns). Also while the supply is off: the RTC runs on, the meter records nothing.
   virtual void OnPeriodEnd(const MeterCore& core) = 0;
+  // The supply went off (`on` false, at core.time()) or came back. When it comes back
+  // after longer than the RTC's backup, the clock has stopped meanwhile: rtc_time() is
+  // behind and clock_valid() false.
+  virtual void OnSupplyChange(const MeterCore& core, bool on) = 0;
 };
 
 class MeterCore {
@@ -90,9 +105,9 @@ class MeterCore {
   // Integrates from the current time to `t` (floored to the second). `t` before the
   // current time is a programming error (time never runs backwards inside a meter).
   // `observer` (optional) hears of every integration-period end on the way.
-  void AdvanceTo(TimePoint t, PeriodEndObserver* observer = nullptr);
+  void AdvanceTo(TimePoint t, CoreObserver* observer = nullptr);
   // One metrology tick: AdvanceTo(time() + 1 s), with a fast path for the common case.
-  void Tick(PeriodEndObserver* observer = nullptr);
+  void Tick(CoreObserver* observer = nullptr);
 
   // Feeds the S0 output / active LED pulse train (meters/pulses/) with every segment
   // integrated from now on; nullptr detaches. Not owned; must outlive its attachment.
@@ -103,19 +118,46 @@ class MeterCore {
   // debiting stop (the billing logger of the loggers issue stores the value set first).
   void EndBillingPeriod();
 
+  // Sets the real-time clock to `rtc` now (a clock-set command): integration periods and
+  // tariffs follow the new time from here on, and the clock is valid again.
+  void SetClock(TimePoint rtc);
+  // An outage injected by command, from now for `duration` (nullopt: until
+  // EndInjectedOutage). It overlaps the grid model's: the supply is on when neither holds.
+  void InjectOutage(std::optional<std::chrono::seconds> duration, CoreObserver* observer);
+  void EndInjectedOutage(CoreObserver* observer);
+
+  // Saves the core's changing state (not its identity and options, which come from the
+  // configuration), and restores it into a core built from the same configuration:
+  // DataLoss naming what does not fit (another meter's state, truncated bytes).
+  void Save(ByteWriter& out) const;
+  absl::Status Restore(ByteReader& in);
+
   const MeterIdentity& identity() const { return identity_; }
+  const MeterOptions& options() const { return options_; }
+  // The meter's true time: what the household and the grid follow.
   TimePoint time() const { return TimePoint(std::chrono::seconds(now_unix_s_)); }
+  // The real-time clock: the true time plus what clock setting and stopped clocks made of
+  // it. Integration periods, tariffs and every logger's time stamps run on it.
+  TimePoint rtc_time() const {
+    return TimePoint(std::chrono::seconds(now_unix_s_ + rtc_offset_s_));
+  }
+  int64_t rtc_offset_s() const { return rtc_offset_s_; }
+  // False after the clock stopped in a long outage, until it is set.
+  bool clock_valid() const { return clock_valid_; }
+  bool supply_on() const { return supply_on_; }
+  // When the supply went off (true time); meaningful while !supply_on().
+  TimePoint off_since() const { return TimePoint(std::chrono::seconds(off_since_s_)); }
   const EnergyRegisters& registers() const { return registers_; }
   const DemandRegisters& demand() const { return demand_; }
   int current_tariff() const { return tariff_; }
   // Instantaneous per-phase values now (what 1.1.21.7.0 and friends read).
-  const PhaseSet& present_values() const { return slot_values_; }
+  // Zero while the supply is off.
+  const PhaseSet& present_values() const { return supply_on_ ? slot_values_ : kNoLoad; }
   // The supply now (voltages, frequency) and the display's indicators; derived from the
-  // seed and the current slot, not stored.
-  GridValues grid() const { return Grid().InSlot(slot_); }
+  // seed and the current slot, not stored. Zero voltages while the supply is off.
+  GridValues grid() const { return supply_on_ ? Grid().InSlot(slot_) : GridValues{}; }
   Indicators indicators() const {
-    const GridModel model = Grid();
-    return IndicatorsOf(slot_values_, model.InSlot(slot_), model.phase_sequence_reversed());
+    return IndicatorsOf(present_values(), grid(), Grid().phase_sequence_reversed());
   }
   // Current harmonics of each measuring system now (orders 1..40 and THD, from the load
   // types in the current slot; true values, before the accuracy model). nullopt for the
@@ -133,7 +175,14 @@ class MeterCore {
   }
 
  private:
+  static constexpr PhaseSet kNoLoad{};
   void UpdateTariff();
+  // Re-evaluates the supply now (grid outages, injected ones): sets next_supply_change_s_,
+  // and on a change tells `observer` (and stops the clock's time for an outage longer
+  // than the backup). True when the supply changed.
+  bool UpdateSupply(CoreObserver* observer);
+  // The first integration-period end after now, on the RTC, in true seconds.
+  int64_t NextPeriodEnd() const;
   // The household flags the models see: an Aron meter sits on a 3-wire network, so the
   // single- and two-phase connection kinds apply to three-system meters only.
   uint8_t HouseholdFlags() const;
@@ -164,6 +213,13 @@ class MeterCore {
   DemandRegisters demand_;
   uint64_t supply_seconds_ = 0;
   uint32_t debiting_stop_count_ = 0;
+  int64_t rtc_offset_s_ = 0;  // RTC minus true time
+  bool clock_valid_ = true;
+  bool supply_on_ = true;
+  int64_t off_since_s_ = 0;
+  int64_t injected_until_s_ = INT64_MIN;      // an injected outage holds before this
+  Outage grid_outage_{INT64_MIN, INT64_MIN};  // the grid model's first ending after now
+  int64_t next_supply_change_s_ = INT64_MAX;
   S0PulseTrain* s0_ = nullptr;
 };
 

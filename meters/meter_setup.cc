@@ -27,7 +27,8 @@ TariffInputMode TariffInputModeFor(PrimaryModule module) {
 }
 
 absl::StatusOr<std::unique_ptr<MeterSetup>> MeterSetup::Create(MeterConfiguration configuration,
-                                                               TariffInputs inputs) {
+                                                               TariffInputs inputs,
+                                                               OutageRates outages) {
   VMUC_RETURN_IF_ERROR(configuration.Validate());
   const SoftwareConfig& software = configuration.software;
   TariffPlanConfig plan_config;
@@ -62,6 +63,10 @@ absl::StatusOr<std::unique_ptr<MeterSetup>> MeterSetup::Create(MeterConfiguratio
   options.integration_period_min =
       static_cast<uint16_t>(setup->configuration_.software.integration_period.count());
   options.tariffs = setup->tariffs_.get();
+  options.outages = outages;
+  // X12: the RTC's backup decides how long an outage it outlasts (datasheet lines 281-282).
+  options.rtc_backup_s =
+      setup->configuration_.type.has_battery() ? kBatteryBackupS : kSupercapBackupS;
   setup->accuracy_.accuracy_class = setup->configuration_.type.accuracy_class;
   setup->accuracy_.rating = Rating(setup->configuration_.type.current_range);
   options.accuracy = &setup->accuracy_;
@@ -72,6 +77,15 @@ absl::StatusOr<std::unique_ptr<MeterSetup>> MeterSetup::Create(MeterConfiguratio
   setup->billing_.local_time = plan_config.local_time;
   setup->load_profile_.channels = setup->configuration_.software.load_profile;
   setup->load_profile_.data = setup->configuration_.software.load_profile_data;
+  auto analysis = AnalysisLogConfigFor(setup->configuration_.software.analysis_logger);
+  if (!analysis.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Z10 analysis logger: ", analysis.status().message()));
+  }
+  setup->analysis_log_ = *std::move(analysis);
+  setup->debit_log_2_ = DebitLog2Config{setup->configuration_.software.debit_logger_2_interval,
+                                        setup->configuration_.software.debit_2_logger_profile,
+                                        plan_config.local_time};
   return setup;
 }
 

@@ -44,8 +44,11 @@ class PlanTariffSource final : public TariffSource {
 class MeterSetup {
  public:
   // Errors name the code at fault ("Z13 ...", "X9 ...").
+  // `outages`: the grid's supply interruptions, a property of the network rather than
+  // of the meter type (the fleet config's).
   static absl::StatusOr<std::unique_ptr<MeterSetup>> Create(MeterConfiguration configuration,
-                                                            TariffInputs inputs = {});
+                                                            TariffInputs inputs = {},
+                                                            OutageRates outages = {});
 
   const MeterConfiguration& configuration() const { return configuration_; }
   // Options for MeterCore; they point into this setup.
@@ -56,6 +59,10 @@ class MeterSetup {
   const BillingConfig& billing() const { return billing_; }
   // The load profile: Z29 channels, Z27 absolute or delta values, at Z4's period.
   const LoadProfileConfig& load_profile() const { return load_profile_; }
+  // The analysis logger's registers and interval (Z10).
+  const AnalysisLogConfig& analysis_log() const { return analysis_log_; }
+  // Debit logger 2: Z25 interval, Z30 profile, on Z11/Z15 local time.
+  const DebitLog2Config& debit_log_2() const { return debit_log_2_; }
 
  private:
   MeterSetup() = default;
@@ -67,6 +74,8 @@ class MeterSetup {
   PulseInputConfig pulse_input_;
   BillingConfig billing_;
   LoadProfileConfig load_profile_;
+  AnalysisLogConfig analysis_log_;
+  DebitLog2Config debit_log_2_;
 };
 
 }  // namespace vmuc::meters

@@ -1,9 +1,18 @@
 // vmuc-meterd: hosts the virtual meters of the fleet on shard event loops and attaches
-// them to the radio mesh. Thin: everything it wires is tested on its own.
+// them to the radio mesh. Their registers and loggers live in data_dir/meters.db: at start
+// each meter is restored from its last checkpoint and replays to the present; a checkpoint
+// is written every fleet.checkpoint_interval_s and at stop.
+//
+// --run-until T runs offline instead: every meter is fast-forwarded to T as fast as the
+// machine goes, checkpointing each simulated day, and the process exits (0) at T.
+// Thin: everything it wires is tested on its own.
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <future>
 #include <iostream>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "common/actor_context.h"
@@ -11,12 +20,27 @@
 #include "common/worker.h"
 #include "meters/actor/meter_actor.h"
 #include "meters/fleet.h"
+#include "meters/host/checkpoint.h"
+#include "meters/host/fast_forward.h"
+#include "meters/store/meter_store.h"
 #include "radio_mesh/link_client.h"
 
 namespace {
 
-void StartActorsOneByOne(vmuc::ShardLoop& loop,
-                         std::vector<std::unique_ptr<vmuc::meters::MeterActor>>& actors,
+using vmuc::meters::Meter;
+using vmuc::meters::MeterActor;
+using vmuc::meters::MeterStore;
+
+struct Shard {
+  std::unique_ptr<vmuc::ShardLoop> loop;
+  std::unique_ptr<vmuc::SchedulerActorContext> context;
+  std::vector<std::unique_ptr<MeterActor>> actors;  // by index / shards
+  std::unique_ptr<MeterStore> store;                // this shard's connection
+  std::vector<Meter*> meters;                       // the actors' meters
+  std::unique_ptr<vmuc::asio::steady_timer> checkpoint_timer;
+};
+
+void StartActorsOneByOne(vmuc::ShardLoop& loop, std::vector<std::unique_ptr<MeterActor>>& actors,
                          size_t next) {
   if (next >= actors.size()) return;
   loop.Post([&loop, &actors, next] {
@@ -25,21 +49,73 @@ void StartActorsOneByOne(vmuc::ShardLoop& loop,
   });
 }
 
-// The load profile is held in each meter's memory until the permanent-memory part of the
-// loggers issue moves it to SQLite: a full profile is about 1 MB, which a fleet of
-// thousands cannot hold, and a replay from the fleet epoch fills it. Until then the meter
-// host runs without it (the pure Meter and its tests have it).
-vmuc::meters::LoadProfileConfig WithoutLoadProfileUntilPersisted(vmuc::meters::LoadProfileConfig config) {
-  config.enabled = false;
-  return config;
+void Checkpoint(Shard& shard) {
+  if (auto status = vmuc::meters::WriteCheckpoints(*shard.store, shard.meters); !status.ok()) {
+    // The pages stay dirty and the next checkpoint writes them: nothing is lost but replay.
+    spdlog::error("{}: checkpoint failed: {}", shard.loop->name(), std::string(status.message()));
+  }
+}
+
+void CheckpointEvery(Shard& shard, std::chrono::seconds interval) {
+  shard.checkpoint_timer->expires_after(interval);
+  shard.checkpoint_timer->async_wait([&shard, interval](const std::error_code& error) {
+    if (error) return;
+    Checkpoint(shard);
+    CheckpointEvery(shard, interval);
+  });
+}
+
+// --run-until: each shard's meters on a thread of their own, to T.
+int RunUntil(std::vector<Shard>& shards, vmuc::TimePoint until, vmuc::asio::io_context& io) {
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (Shard& shard : shards) {
+    threads.emplace_back([&shard, &stop, &failures, until] {
+      const absl::Status status =
+          vmuc::meters::FastForward(shard.meters, *shard.store, {.until = until}, &stop);
+      if (!status.ok() && !absl::IsCancelled(status)) {
+        spdlog::error("fast-forward: {}", std::string(status.message()));
+        ++failures;
+      }
+    });
+  }
+  std::thread waiter([&] {
+    for (std::thread& thread : threads) thread.join();
+    io.stop();
+  });
+  vmuc::OnTerminationSignal(io, [&](int signal_number) {
+    spdlog::info("signal {}: stopping after the current step", signal_number);
+    stop = true;
+  });
+  io.run();
+  waiter.join();
+  if (failures > 0) return vmuc::kExitFailure;
+  if (!stop) spdlog::info("every meter at {}", vmuc::FormatRfc3339(until));
+  return vmuc::kExitOk;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace vmuc;
-  WorkerStart start = StartWorker("vmuc-meterd", "the virtual meter host", argc, argv);
+  std::string run_until_text;
+  WorkerStart start =
+      StartWorker("vmuc-meterd", "the virtual meter host", argc, argv, [&](CLI::App& app) {
+        app.add_option("--run-until", run_until_text,
+                       "fast-forward every meter to this UTC instant (YYYY-MM-DDTHH:MM:SSZ), "
+                       "checkpointing each simulated day, then exit");
+      });
   if (!start.config) return start.exit_code;
+  std::optional<TimePoint> run_until;
+  if (!run_until_text.empty()) {
+    auto parsed = ParseRfc3339(run_until_text);
+    if (!parsed.ok()) {
+      std::cerr << "--run-until: " << parsed.status().message() << "\n";
+      return kExitBadConfig;
+    }
+    run_until = *parsed;
+  }
   const Config* config = &*start.config;
   const auto clock = MakeClock(*config, start.flags.time_anchor_unix_us);
   const FleetSection& fleet = config->fleet;
@@ -51,12 +127,6 @@ int main(int argc, char** argv) {
 
   std::vector<NodeAddress> nodes;
   for (uint32_t i = 0; i < fleet.meters; ++i) nodes.push_back(meters::FleetMeter(fleet, i).node);
-
-  struct Shard {
-    std::unique_ptr<ShardLoop> loop;
-    std::unique_ptr<SchedulerActorContext> context;
-    std::vector<std::unique_ptr<meters::MeterActor>> actors;  // by index / shards
-  };
   std::vector<Shard> shards(fleet.shards);
 
   radio_mesh::LinkClientOptions link_options;
@@ -75,35 +145,69 @@ int main(int argc, char** argv) {
     }
   });
 
+  const std::string store_path = config->MetersDatabasePath();
+  size_t restored = 0;
   for (uint32_t s = 0; s < fleet.shards; ++s) {
     Shard& shard = shards[s];
+    auto store = MeterStore::Open(store_path);
+    if (!store.ok()) {
+      std::cerr << store.status().message() << "\n";
+      return kExitFailure;
+    }
+    shard.store = *std::move(store);
     shard.loop = std::make_unique<ShardLoop>("meters-" + std::to_string(s), *clock);
     shard.context = std::make_unique<SchedulerActorContext>(
         shard.loop->scheduler(), [&link](Frame frame) { link.Send(std::move(frame)); });
     for (uint32_t i = s; i < fleet.meters; i += fleet.shards) {
-      shard.actors.push_back(std::make_unique<meters::MeterActor>(
+      shard.actors.push_back(std::make_unique<MeterActor>(
           meters::FleetMeter(fleet, i), fleet.epoch, fleet.push_interval, *shard.context,
           (*setup)->options(), (*setup)->pulse_input(), (*setup)->billing(),
-          WithoutLoadProfileUntilPersisted((*setup)->load_profile())));
+          (*setup)->load_profile(), (*setup)->analysis_log(), (*setup)->debit_log_2()));
+      Meter& meter = shard.actors.back()->mutable_meter();
+      auto found = meters::RestoreMeter(*shard.store, meter);
+      if (!found.ok()) {
+        // Never start over a meter whose stored history does not fit: that would lose it.
+        std::cerr << found.status().message() << "\n";
+        return kExitFailure;
+      }
+      restored += *found ? 1 : 0;
+      shard.meters.push_back(&meter);
     }
   }
+  spdlog::info("{} of {} meters restored from {}", restored, fleet.meters, store_path);
+
+  asio::io_context io;
+  if (run_until) return RunUntil(shards, *run_until, io);
+
   link.Start();
   for (Shard& shard : shards) {
+    shard.checkpoint_timer = std::make_unique<asio::steady_timer>(shard.loop->io());
     // One meter's catch-up replay per loop turn: early meters start pushing while later
     // ones still replay, instead of every push waiting for the whole shard's replay.
     StartActorsOneByOne(*shard.loop, shard.actors, 0);
+    shard.loop->Post(
+        [&shard, interval = fleet.checkpoint_interval] { CheckpointEvery(shard, interval); });
     shard.loop->Start();
   }
   spdlog::info("hosting {} meters on {} shards, pushing every {} s", fleet.meters, fleet.shards,
                fleet.push_interval.count());
 
-  asio::io_context io;
   OnTerminationSignal(io, [&](int signal_number) {
     spdlog::info("signal {}: stopping", signal_number);
     io.stop();
   });
   io.run();
-  for (Shard& shard : shards) shard.loop->Stop();  // actors stop before the link goes
+  // A last checkpoint on each shard's thread, then the loops stop (actors before the link).
+  for (Shard& shard : shards) {
+    std::promise<void> done;
+    shard.loop->Post([&shard, &done] {
+      shard.checkpoint_timer->cancel();
+      Checkpoint(shard);
+      done.set_value();
+    });
+    done.get_future().wait();
+    shard.loop->Stop();
+  }
   link.Stop();
   spdlog::info("stopped");
   return kExitOk;

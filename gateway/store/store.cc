@@ -36,34 +36,6 @@ constexpr std::array<const char*, 1> kMigrations = {
     )sql",
 };
 
-// Owns a prepared statement; reset after each use.
-class Statement {
- public:
-  Statement() = default;
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  sqlite3_stmt** out() { return &stmt_; }
-  sqlite3_stmt* get() const { return stmt_; }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
-// Resets a statement when a use of it ends, whatever the path out.
-class Use {
- public:
-  explicit Use(Statement& s) : stmt_(s.get()) {}
-  ~Use() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  sqlite3_stmt* operator*() const { return stmt_; }
-
- private:
-  sqlite3_stmt* stmt_;
-};
-
 void BindText(sqlite3_stmt* s, int index, const std::string& text) {
   sqlite3_bind_text(s, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
@@ -98,88 +70,42 @@ RegisterRecord ReadRegister(sqlite3_stmt* s) {
 }  // namespace
 
 struct Store::Statements {
-  Statement begin, commit, rollback;
-  Statement upsert_meter, insert_reading, insert_event;
-  Statement list_meters, get_meter, latest_registers, latest_register, events_after, last_event;
+  SqliteStatement begin, commit, rollback;
+  SqliteStatement upsert_meter, insert_reading, insert_event;
+  SqliteStatement list_meters, get_meter, latest_registers, latest_register, events_after,
+      last_event;
 };
 
-Store::Store(sqlite3* db) : db_(db) {}
+Store::Store(SqliteDb db) : db_(std::move(db)) {}
 
 Store::~Store() {
-  {
-    std::lock_guard lock(mutex_);
-    statements_.reset();
-  }
-  sqlite3_close_v2(db_);
+  std::lock_guard lock(mutex_);
+  statements_.reset();  // before db_ closes
 }
 
 absl::Status Store::Error(const char* what) const {
-  return absl::InternalError(absl::StrCat("sqlite ", what, ": ", sqlite3_errmsg(db_)));
-}
-
-absl::Status Store::Exec(const char* sql) {
-  char* message = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    absl::Status status = absl::InternalError(absl::StrCat("sqlite: ", message ? message : "?"));
-    sqlite3_free(message);
-    return status;
-  }
-  return absl::OkStatus();
+  return db_.Error(absl::StrCat("sqlite ", what));
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    absl::Status status = absl::UnavailableError(
-        absl::StrCat(path, ": cannot open database: ", db ? sqlite3_errmsg(db) : "out of memory"));
-    sqlite3_close_v2(db);
-    return status;
-  }
-  std::unique_ptr<Store> store(new Store(db));
+  VMUC_ASSIGN_OR_RETURN(SqliteDb db, SqliteDb::Open(path));
+  std::unique_ptr<Store> store(new Store(std::move(db)));
   std::lock_guard lock(store->mutex_);
   // Another connection (the API's reader, a second process) may hold a lock briefly.
-  sqlite3_busy_timeout(db, 5000);
+  sqlite3_busy_timeout(store->db_.get(), 5000);
   // WAL: readers never block the writer; synchronous=NORMAL is durable across process
   // crashes and loses at most the last transactions on power loss (sqlite.org/wal.html).
   VMUC_RETURN_IF_ERROR(
-      store->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                  "PRAGMA foreign_keys=ON;"));
-  VMUC_RETURN_IF_ERROR(store->Migrate());
+      store->db_.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                      "PRAGMA foreign_keys=ON;"));
+  VMUC_RETURN_IF_ERROR(store->db_.Migrate(kMigrations));
   VMUC_RETURN_IF_ERROR(store->Prepare());
   return store;
 }
 
-absl::Status Store::Migrate() {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &stmt, nullptr) != SQLITE_OK) {
-    return Error("user_version");
-  }
-  sqlite3_step(stmt);
-  const int version = sqlite3_column_int(stmt, 0);
-  sqlite3_finalize(stmt);
-  if (version > static_cast<int>(kMigrations.size())) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("database schema version ", version, " is newer than this vmuc (",
-                     kMigrations.size(), "); refusing to touch it"));
-  }
-  for (size_t i = static_cast<size_t>(version); i < kMigrations.size(); ++i) {
-    VMUC_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-    absl::Status status = Exec(kMigrations[i]);
-    if (status.ok()) status = Exec(absl::StrCat("PRAGMA user_version=", i + 1).c_str());
-    if (!status.ok()) {
-      Exec("ROLLBACK").IgnoreError();
-      return absl::InternalError(absl::StrCat("migration ", i + 1, ": ", status.message()));
-    }
-    VMUC_RETURN_IF_ERROR(Exec("COMMIT"));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status Store::Prepare() {
   statements_ = std::make_unique<Statements>();
-  const std::pair<Statement*, const char*> all[] = {
+  const std::pair<SqliteStatement*, const char*> all[] = {
       {&statements_->begin, "BEGIN IMMEDIATE"},
       {&statements_->commit, "COMMIT"},
       {&statements_->rollback, "ROLLBACK"},
@@ -209,10 +135,7 @@ absl::Status Store::Prepare() {
       {&statements_->last_event, "SELECT coalesce(max(sequence), 0) FROM events"},
   };
   for (const auto& [statement, sql] : all) {
-    if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, statement->out(), nullptr) !=
-        SQLITE_OK) {
-      return Error(sql);
-    }
+    VMUC_ASSIGN_OR_RETURN(*statement, db_.Prepare(sql));
   }
   return absl::OkStatus();
 }
@@ -224,7 +147,7 @@ absl::StatusOr<std::vector<uint64_t>> Store::StoreBatches(
   std::lock_guard lock(mutex_);
   Statements& s = *statements_;
   {
-    Use begin(s.begin);
+    SqliteUse begin(s.begin);
     if (sqlite3_step(*begin) != SQLITE_DONE) return Error("BEGIN");
   }
   std::vector<uint64_t> sequences;
@@ -232,7 +155,7 @@ absl::StatusOr<std::vector<uint64_t>> Store::StoreBatches(
     for (const ReadingBatch& batch : batches) {
       Stored stored;
       {
-        Use upsert(s.upsert_meter);
+        SqliteUse upsert(s.upsert_meter);
         BindText(*upsert, 1, batch.meter_id);
         sqlite3_bind_int64(*upsert, 2, batch.node_address);
         sqlite3_bind_int64(*upsert, 3, ToUnixMicros(batch.received_at));
@@ -240,7 +163,7 @@ absl::StatusOr<std::vector<uint64_t>> Store::StoreBatches(
         stored.meter_discovered = sqlite3_column_int64(*upsert, 0) == 1;
       }
       for (const RegisterRecord& reg : batch.registers) {
-        Use insert(s.insert_reading);
+        SqliteUse insert(s.insert_reading);
         BindText(*insert, 1, batch.meter_id);
         BindText(*insert, 2, reg.obis);
         sqlite3_bind_int64(*insert, 3, ToUnixMicros(reg.captured_at));
@@ -248,20 +171,20 @@ absl::StatusOr<std::vector<uint64_t>> Store::StoreBatches(
         sqlite3_bind_int(*insert, 5, reg.scaler);
         sqlite3_bind_int(*insert, 6, static_cast<int>(reg.unit));
         if (sqlite3_step(*insert) != SQLITE_DONE) return Error("insert reading");
-        if (sqlite3_changes(db_) == 1) stored.new_registers.push_back(reg);
+        if (sqlite3_changes(db_.get()) == 1) stored.new_registers.push_back(reg);
       }
       for (const std::string& event : make_events(batch, stored)) {
-        Use insert(s.insert_event);
+        SqliteUse insert(s.insert_event);
         sqlite3_bind_blob(*insert, 1, event.data(), static_cast<int>(event.size()),
                           SQLITE_TRANSIENT);
         if (sqlite3_step(*insert) != SQLITE_DONE) return Error("insert event");
-        sequences.push_back(static_cast<uint64_t>(sqlite3_last_insert_rowid(db_)));
+        sequences.push_back(static_cast<uint64_t>(sqlite3_last_insert_rowid(db_.get())));
       }
     }
     return absl::OkStatus();
   };
   absl::Status status = body();
-  Use end(status.ok() ? s.commit : s.rollback);
+  SqliteUse end(status.ok() ? s.commit : s.rollback);
   if (sqlite3_step(*end) != SQLITE_DONE && status.ok()) status = Error("COMMIT");
   if (!status.ok()) return status;
   return sequences;
@@ -270,7 +193,7 @@ absl::StatusOr<std::vector<uint64_t>> Store::StoreBatches(
 absl::StatusOr<std::vector<MeterRecord>> Store::ListMeters(const std::string& after_meter_id,
                                                            int limit) {
   std::lock_guard lock(mutex_);
-  Use q(statements_->list_meters);
+  SqliteUse q(statements_->list_meters);
   BindText(*q, 1, after_meter_id);
   sqlite3_bind_int(*q, 2, limit);
   std::vector<MeterRecord> meters;
@@ -282,7 +205,7 @@ absl::StatusOr<std::vector<MeterRecord>> Store::ListMeters(const std::string& af
 
 absl::StatusOr<std::optional<MeterRecord>> Store::GetMeter(const std::string& meter_id) {
   std::lock_guard lock(mutex_);
-  Use q(statements_->get_meter);
+  SqliteUse q(statements_->get_meter);
   BindText(*q, 1, meter_id);
   const int rc = sqlite3_step(*q);
   if (rc == SQLITE_ROW) return std::optional<MeterRecord>(ReadMeter(*q));
@@ -297,14 +220,14 @@ absl::StatusOr<std::vector<RegisterRecord>> Store::LatestRegisters(
   int rc;
   if (obis.empty()) {
     // SQLite returns the row holding max() for the bare columns of a min/max aggregate.
-    Use q(statements_->latest_registers);
+    SqliteUse q(statements_->latest_registers);
     BindText(*q, 1, meter_id);
     while ((rc = sqlite3_step(*q)) == SQLITE_ROW) registers.push_back(ReadRegister(*q));
     if (rc != SQLITE_DONE) return Error("latest registers");
     return registers;
   }
   for (const std::string& code : obis) {
-    Use q(statements_->latest_register);
+    SqliteUse q(statements_->latest_register);
     BindText(*q, 1, meter_id);
     BindText(*q, 2, code);
     rc = sqlite3_step(*q);
@@ -319,7 +242,7 @@ absl::StatusOr<std::vector<RegisterRecord>> Store::LatestRegisters(
 
 absl::StatusOr<std::vector<EventRecord>> Store::EventsAfter(uint64_t after_sequence, int limit) {
   std::lock_guard lock(mutex_);
-  Use q(statements_->events_after);
+  SqliteUse q(statements_->events_after);
   sqlite3_bind_int64(*q, 1, static_cast<int64_t>(after_sequence));
   sqlite3_bind_int(*q, 2, limit);
   std::vector<EventRecord> events;
@@ -337,7 +260,7 @@ absl::StatusOr<std::vector<EventRecord>> Store::EventsAfter(uint64_t after_seque
 
 absl::StatusOr<uint64_t> Store::LastEventSequence() {
   std::lock_guard lock(mutex_);
-  Use q(statements_->last_event);
+  SqliteUse q(statements_->last_event);
   if (sqlite3_step(*q) != SQLITE_ROW) return Error("last event");
   return static_cast<uint64_t>(sqlite3_column_int64(*q, 0));
 }

@@ -8,8 +8,6 @@
 #ifndef VMUC_GATEWAY_STORE_STORE_H_
 #define VMUC_GATEWAY_STORE_STORE_H_
 
-#include <sqlite3.h>
-
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -19,6 +17,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "common/sqlite.h"
 #include "common/time.h"
 
 namespace vmuc::gateway {
@@ -85,14 +84,12 @@ class Store {
   absl::StatusOr<uint64_t> LastEventSequence();
 
  private:
-  explicit Store(sqlite3* db);
-  absl::Status Migrate() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  explicit Store(SqliteDb db);
   absl::Status Prepare() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  absl::Status Error(const char* what) const;
+  absl::Status Error(const char* what) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   std::mutex mutex_;
-  sqlite3* db_;
+  SqliteDb db_ ABSL_GUARDED_BY(mutex_);
   struct Statements;
   std::unique_ptr<Statements> statements_ ABSL_GUARDED_BY(mutex_);
 };

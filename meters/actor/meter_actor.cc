@@ -11,8 +11,10 @@ namespace vmuc::meters {
 MeterActor::MeterActor(MeterIdentity identity, TimePoint epoch, std::chrono::seconds push_interval,
                        ActorContext& context, const MeterOptions& options,
                        PulseInputConfig pulse_input, BillingConfig billing,
-                       LoadProfileConfig load_profile)
-    : meter_(identity, epoch, options, pulse_input, billing, load_profile),
+                       LoadProfileConfig load_profile, std::optional<AnalysisLogConfig> analysis,
+                       std::optional<DebitLog2Config> debit_log_2)
+    : meter_(identity, epoch, options, pulse_input, billing, load_profile, std::move(analysis),
+             debit_log_2),
       epoch_(epoch),
       push_interval_(push_interval),
       // Spread the fleet's pushes over the interval instead of all at once. Whole seconds:

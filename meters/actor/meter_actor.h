@@ -24,7 +24,8 @@ class MeterActor {
   MeterActor(MeterIdentity identity, TimePoint epoch, std::chrono::seconds push_interval,
              ActorContext& context, const MeterOptions& options = {},
              PulseInputConfig pulse_input = {}, BillingConfig billing = {},
-             LoadProfileConfig load_profile = {});
+             LoadProfileConfig load_profile = {}, std::optional<AnalysisLogConfig> analysis = {},
+             std::optional<DebitLog2Config> debit_log_2 = {});
   MeterActor(const MeterActor&) = delete;
   MeterActor& operator=(const MeterActor&) = delete;
 
@@ -34,6 +35,8 @@ class MeterActor {
   void OnFrame(const Frame& frame);
 
   const Meter& meter() const { return meter_; }
+  // For the host's checkpoints and restore, on the shard thread (or before Start).
+  Meter& mutable_meter() { return meter_; }
   const MeterCore& core() const { return meter_.core(); }
   // The pulse input channel, advanced with the core; nullptr without a pulse input.
   const PulseInputChannel* pulse_input() const { return meter_.pulse_input(); }

@@ -1,11 +1,77 @@
 #include "meters/loggers/billing_log.h"
 
+#include "absl/strings/str_cat.h"
+#include "common/check.h"
+#include "dlms/cosem_date_time.h"
+
 namespace vmuc::meters {
 
-void BillingLog::Append(const BillingValues& values) {
-  if (depth_ == 0) return;
-  if (entries_.size() == depth_) entries_.pop_front();
-  entries_.push_back(values);
+std::vector<uint8_t> EncodeBillingValues(const BillingValues& values) {
+  ByteWriter out;
+  dlms::DateTimeEncodeOptions options = dlms::kMeterDateTimeOptions;
+  if (!values.clock_valid) options.clock_status = dlms::kClockStatusInvalidValue;
+  out.Bytes(dlms::EncodeDateTime(values.at, options));
+  // The hour counter holds 490 000 years in 32 bits.
+  out.U32(static_cast<uint32_t>(values.hour_counter));
+  out.U32(values.debiting_stop_count);
+  out.U32(values.power_threshold_count);
+  out.U64(values.pulse_input_count);
+  for (uint64_t v : values.energy.milli_unit_seconds) out.U64(v);
+  for (uint64_t v : values.active_import_tariff) out.U64(v);
+  for (uint64_t v : values.reactive_import_tariff) out.U64(v);
+  for (const Peak& peak : values.peaks) {
+    out.U32(peak.value);
+    out.U32(peak.at_unix_s);
+  }
+  for (uint32_t v : values.accumulated) out.U32(v);
+  VMUC_CHECK(out.bytes().size() == kBillingRecordBytes, "billing record size");
+  return out.Take();
+}
+
+absl::StatusOr<BillingValues> DecodeBillingValues(std::span<const uint8_t> bytes) {
+  ByteReader in(bytes, "billing values");
+  BillingValues values;
+  auto time = dlms::DecodeDateTimeDetailed(in.Bytes(dlms::kDateTimeSize));
+  if (!time.ok()) {
+    return absl::DataLossError(absl::StrCat("billing values: RTC: ", time.status().message()));
+  }
+  values.at = time->time;
+  values.clock_valid = (time->clock_status & dlms::kClockStatusInvalidValue) == 0;
+  values.hour_counter = in.U32();
+  values.debiting_stop_count = in.U32();
+  values.power_threshold_count = in.U32();
+  values.pulse_input_count = in.U64();
+  for (uint64_t& v : values.energy.milli_unit_seconds) v = in.U64();
+  for (uint64_t& v : values.active_import_tariff) v = in.U64();
+  for (uint64_t& v : values.reactive_import_tariff) v = in.U64();
+  for (Peak& peak : values.peaks) {
+    peak.value = in.U32();
+    peak.at_unix_s = in.U32();
+  }
+  for (uint32_t& v : values.accumulated) v = in.U32();
+  if (absl::Status status = in.Finish(); !status.ok()) return status;
+  return values;
+}
+
+std::vector<BillingValues> BillingLog::entries() const {
+  std::vector<BillingValues> out;
+  for (uint32_t i = 0; i < image_.entries_in_use(); ++i) {
+    auto values = DecodeBillingValues(image_.Record(i));
+    VMUC_CHECK(values.ok(), "billing log: an undecodable record in the image");
+    out.push_back(*values);
+  }
+  return out;
+}
+
+absl::Status BillingLog::CheckImage() const {
+  for (uint32_t i = 0; i < image_.entries_in_use(); ++i) {
+    auto values = DecodeBillingValues(image_.Record(i));
+    if (!values.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("billing log entry ", i + 1, ": ", values.status().message()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace vmuc::meters

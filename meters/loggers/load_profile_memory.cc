@@ -24,7 +24,7 @@ absl::StatusOr<LoadProfileLayout> LoadProfileLayoutFor(uint32_t channels,
   }
   LoadProfileLayout layout;
   layout.channels = channels;
-  layout.entry_bytes = kLoadProfileHeaderBytes + kLoadProfileChannelBytes * channels;
+  layout.entry_bytes = ProfileRecordBytes(channels);
   layout.entries_per_day = static_cast<uint32_t>(24 * 60 / minutes);
   layout.capacity_entries = kLoadProfileMemoryBytes / layout.entry_bytes;
   if (variant == LoadProfileVariant::kAustria) {

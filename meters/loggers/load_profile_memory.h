@@ -16,12 +16,11 @@
 
 #include "absl/status/statusor.h"
 #include "meters/configuration/software_config.h"
+#include "meters/loggers/profile_entry.h"  // the entry: 18 + 4 x channels bytes
 
 namespace vmuc::meters {
 
 inline constexpr uint32_t kLoadProfileMemoryBytes = 587'776;
-inline constexpr uint32_t kLoadProfileHeaderBytes = 18;  // date-time 12, status 2, sequence 4
-inline constexpr uint32_t kLoadProfileChannelBytes = 4;
 // Line 201: the Austrian load profile, 15 minutes fixed, at most 60 days.
 inline constexpr uint32_t kAustrianLoadProfileDays = 60;
 inline constexpr std::chrono::minutes kAustrianLoadProfilePeriod{15};

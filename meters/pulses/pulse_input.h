@@ -36,6 +36,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/bytes.h"
 #include "common/time.h"
 #include "meters/configuration/software_config.h"
 
@@ -90,6 +91,17 @@ class PulseInputRegister {
   std::optional<TimePoint> last_pulse() const;
   PulseInputReading reading() const { return ReadingOf(config_, count_); }
   const PulseInputConfig& config() const { return config_; }
+
+  // The count and last pulse time, for the meter's checkpoints (the config is the
+  // configuration's).
+  void Save(ByteWriter& out) const {
+    out.U64(count_);
+    out.I64(last_pulse_ns_);
+  }
+  void Restore(ByteReader& in) {
+    count_ = in.U64();
+    last_pulse_ns_ = in.I64();
+  }
 
  private:
   PulseInputRegister(PulseInputConfig config, uint64_t count) : config_(config), count_(count) {}

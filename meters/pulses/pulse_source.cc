@@ -84,6 +84,27 @@ absl::StatusOr<PulseInputChannel> PulseInputChannel::Create(PulseInputConfig con
       *input, seed, std::chrono::floor<std::chrono::seconds>(epoch).time_since_epoch().count());
 }
 
+void PulseInputChannel::SkipTo(TimePoint t) {
+  const int64_t target_s = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+  VMUC_CHECK(target_s >= now_unix_s_, "PulseInputChannel::SkipTo went back in time");
+  now_unix_s_ = target_s;
+}
+
+void PulseInputChannel::Save(ByteWriter& out) const {
+  input_.Save(out);
+  out.I64(now_unix_s_);
+  out.U64(pending_);
+  out.U64(flow_micro_unit_hours_);
+}
+
+absl::Status PulseInputChannel::Restore(ByteReader& in) {
+  input_.Restore(in);
+  now_unix_s_ = in.I64();
+  pending_ = in.U64();
+  flow_micro_unit_hours_ = in.U64();
+  return in.status();
+}
+
 void PulseInputChannel::AdvanceTo(TimePoint t) {
   const int64_t target_s = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
   VMUC_CHECK(target_s >= now_unix_s_, "PulseInputChannel::AdvanceTo went back in time");

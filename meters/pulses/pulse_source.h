@@ -42,13 +42,19 @@ class PulseInputChannel {
   // Integrates the device's flow up to `t` (floored to the second) and counts its pulses.
   // `t` before the current time is a programming error.
   void AdvanceTo(TimePoint t);
+  // Moves to `t` counting nothing: the meter had no supply, the device flowed unseen.
+  void SkipTo(TimePoint t);
 
   const PulseInputRegister& input() const { return input_; }
   TimePoint time() const { return TimePoint(std::chrono::seconds(now_unix_s_)); }
-  // What flowed through the device since installation, in millionths of the unit
+  // What flowed through the device while the meter counted, in millionths of the unit
   // (floored): the pulse count is floor(this x pulses_per_unit / 1e6) up to rounding of
   // the flow itself, which tests compare against.
   uint64_t flow_micro_units() const { return flow_micro_unit_hours_ / 3600; }
+
+  void Save(ByteWriter& out) const;
+  // DataLoss for truncated bytes.
+  absl::Status Restore(ByteReader& in);
 
  private:
   PulseInputChannel(PulseInputRegister input, uint64_t seed, int64_t now_unix_s)

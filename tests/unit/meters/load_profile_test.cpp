@@ -27,8 +27,9 @@ TEST(LoadProfileTest, ADayOfFifteenMinuteEntriesHoldsTheRegistersAtEachPeriodEnd
   const LoadProfileLog& log = *meter.load_profile();
   ASSERT_EQ(log.entries_in_use(), 96u);
   MeterCore reference(Identity(), kJanuary);
+  const std::vector<ProfileEntry> entries = log.entries();
   for (size_t i = 0; i < 96; ++i) {
-    const LoadProfileEntry& entry = log.entries()[i];
+    const ProfileEntry& entry = entries[i];
     const TimePoint end = kJanuary + (i + 1) * 15min;
     reference.AdvanceTo(end);
     EXPECT_EQ(entry.at, end);
@@ -48,7 +49,7 @@ TEST(LoadProfileTest, SummerEntriesCarryTheDaylightSavingBit) {
   Meter meter(Identity(), kJuly, {}, {}, Cet());
   meter.AdvanceTo(kJuly + 1h);
   ASSERT_EQ(meter.load_profile()->entries_in_use(), 4u);
-  for (const LoadProfileEntry& entry : meter.load_profile()->entries()) {
+  for (const ProfileEntry& entry : meter.load_profile()->entries()) {
     EXPECT_EQ(entry.status, kProfileStatusDaylightSaving);
   }
 }
@@ -68,7 +69,7 @@ TEST(LoadProfileTest, DeltaValuesAddUpToTheAbsoluteOnes) {
   ASSERT_EQ(d.load_profile()->entries_in_use(), 72u);
   for (size_t channel = 0; channel < 8; ++channel) {
     uint64_t sum = 0;
-    for (const LoadProfileEntry& entry : d.load_profile()->entries()) sum += entry.values[channel];
+    for (const ProfileEntry& entry : d.load_profile()->entries()) sum += entry.values[channel];
     EXPECT_EQ(sum, a.load_profile()->entries().back().values[channel]) << channel;
   }
 }
@@ -143,26 +144,26 @@ TEST(LoadProfileTest, ReadOutByTimeRangeEntryRangeAndColumns) {
 }
 
 TEST(LoadProfileTest, EntriesEncodeToTheMemoryModelsSizeAndBack) {
-  LoadProfileEntry entry;
+  ProfileEntry entry;
   entry.at = kJanuary + 15min;
   entry.status = kProfileStatusDaylightSaving | kProfileStatusClockSetForwards;
   entry.sequence = 0x01020304;
   entry.channels = 4;
   entry.values = {1, 0xFFFFFFFF, 70'000, 5};
-  const std::vector<uint8_t> bytes = EncodeProfileEntry(entry);
+  const std::vector<uint8_t> bytes = EncodeProfileRecord(entry);
   ASSERT_EQ(bytes.size(), 18u + 4u * 4u);
   EXPECT_EQ(bytes[12], 0x01);  // status, big-endian: bit 8 in the high byte
   EXPECT_EQ(bytes[13], 0x08);
   EXPECT_EQ(bytes[14], 0x01);  // sequence
   EXPECT_EQ(bytes[17], 0x04);
-  auto decoded = DecodeProfileEntry(bytes, 4);
+  auto decoded = DecodeProfileRecord(bytes, 4);
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(*decoded, entry);
-  EXPECT_THAT(std::string(DecodeProfileEntry(bytes, 3).status().message()),
+  EXPECT_THAT(std::string(DecodeProfileRecord(bytes, 3).status().message()),
               HasSubstr("34 bytes, want 30"));
   std::vector<uint8_t> bad_time = bytes;
   bad_time[2] = 13;  // month 13
-  EXPECT_THAT(std::string(DecodeProfileEntry(bad_time, 4).status().message()),
+  EXPECT_THAT(std::string(DecodeProfileRecord(bad_time, 4).status().message()),
               HasSubstr("capture time"));
 }
 

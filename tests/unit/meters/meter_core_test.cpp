@@ -285,5 +285,128 @@ TEST(MeterCoreS0Test, PulsesOverAnHourEqualTheAplusDelta) {
   }
 }
 
+// Records what the core tells its observer.
+struct Recorder final : CoreObserver {
+  std::vector<TimePoint> period_ends;              // RTC
+  std::vector<std::pair<TimePoint, bool>> supply;  // true time
+  void OnPeriodEnd(const MeterCore& core) override { period_ends.push_back(core.rtc_time()); }
+  void OnSupplyChange(const MeterCore& core, bool on) override {
+    supply.emplace_back(core.time(), on);
+  }
+};
+
+TEST(MeterCoreTest, AnInjectedOutageStopsTheRegistersAndTheHourCounter) {
+  MeterCore core(Identity(), kEpoch);
+  MeterCore reference(Identity(), kEpoch);
+  Recorder recorder;
+  core.AdvanceTo(kEpoch + 10h, &recorder);
+  reference.AdvanceTo(kEpoch + 10h);
+  core.InjectOutage(2h, &recorder);
+  EXPECT_FALSE(core.supply_on());
+  EXPECT_EQ(core.present_values()[0].active_mw, 0);
+  EXPECT_EQ(core.grid().voltage_mv[0], 0);
+  core.AdvanceTo(kEpoch + 11h, &recorder);
+  EXPECT_EQ(core.registers(), reference.registers()) << "nothing registers while off";
+  EXPECT_EQ(core.supply_seconds(), 10u * 3600u);
+  core.AdvanceTo(kEpoch + 13h, &recorder);
+  EXPECT_TRUE(core.supply_on());
+  EXPECT_EQ(core.supply_seconds(), 11u * 3600u);
+  ASSERT_EQ(recorder.supply.size(), 2u);
+  EXPECT_EQ(recorder.supply[0], std::make_pair(kEpoch + 10h, false));
+  EXPECT_EQ(recorder.supply[1], std::make_pair(kEpoch + 12h, true));
+  EXPECT_TRUE(core.clock_valid()) << "2 h is within the supercap's 7 days";
+  EXPECT_EQ(core.rtc_time(), core.time());
+  // The RTC ran on: every period end was told, 4 an hour.
+  EXPECT_EQ(recorder.period_ends.size(), 13u * 4u);
+}
+
+TEST(MeterCoreTest, AnOutageLongerThanTheBackupStopsTheClock) {
+  MeterCore supercap(Identity(), kEpoch);
+  MeterCore battery(Identity(), kEpoch, {.rtc_backup_s = kBatteryBackupS});
+  for (MeterCore* core : {&supercap, &battery}) {
+    core->InjectOutage(9 * 24h, nullptr);
+    core->AdvanceTo(kEpoch + 10 * 24h);
+  }
+  EXPECT_FALSE(supercap.clock_valid());
+  EXPECT_EQ(supercap.rtc_time(), supercap.time() - 2 * 24h) << "stopped after 7 of 9 days";
+  EXPECT_TRUE(battery.clock_valid());
+  EXPECT_EQ(battery.rtc_time(), battery.time());
+  supercap.SetClock(supercap.time());
+  EXPECT_TRUE(supercap.clock_valid());
+  EXPECT_EQ(supercap.rtc_time(), supercap.time());
+}
+
+TEST(MeterCoreTest, GridOutagesAreTheSameWhetherJumpingOrTicking) {
+  const MeterOptions options{.outages = {.short_per_year = 200, .long_per_year = 100}};
+  MeterCore jumped(Identity(), kEpoch, options);
+  MeterCore ticked(Identity(), kEpoch, options);
+  Recorder jumped_events, ticked_events;
+  const TimePoint end = kEpoch + 14 * 24h;
+  jumped.AdvanceTo(end, &jumped_events);
+  while (ticked.time() < end) ticked.Tick(&ticked_events);
+  EXPECT_EQ(jumped.registers(), ticked.registers());
+  EXPECT_EQ(jumped.supply_seconds(), ticked.supply_seconds());
+  EXPECT_EQ(jumped_events.supply, ticked_events.supply);
+  EXPECT_GE(jumped_events.supply.size(), 4u) << "about 11 outages in two weeks at these rates";
+  EXPECT_LT(jumped.supply_seconds(), 14u * 86'400u);
+}
+
+TEST(MeterCoreTest, PeriodsAndTariffsFollowASetClock) {
+  const DayNight plan;
+  MeterCore core(Identity(), kEpoch, {.tariffs = &plan});
+  Recorder recorder;
+  core.AdvanceTo(kEpoch + 6h + 10min, &recorder);
+  // Forwards by 47 min 30 s: the RTC reads 06:57:30, so T1 (07:00) starts 2.5 min later in
+  // true time and the period ends at RTC 07:00, 07:15 ...
+  core.SetClock(kEpoch + 6h + 57min + 30s);
+  recorder.period_ends.clear();
+  core.AdvanceTo(kEpoch + 6h + 12min + 29s, &recorder);
+  EXPECT_EQ(core.current_tariff(), 2);
+  core.AdvanceTo(kEpoch + 6h + 12min + 30s, &recorder);
+  EXPECT_EQ(core.current_tariff(), 1);
+  core.AdvanceTo(kEpoch + 6h + 30min, &recorder);
+  EXPECT_EQ(recorder.period_ends, (std::vector<TimePoint>{kEpoch + 7h, kEpoch + 7h + 15min}));
+  // Ticking through the shifted periods tells the same ends.
+  MeterCore ticked = core;
+  Recorder ticked_ends;
+  core.AdvanceTo(kEpoch + 9h, &recorder);
+  while (ticked.time() < kEpoch + 9h) ticked.Tick(&ticked_ends);
+  EXPECT_EQ(ticked_ends.period_ends.size(), 10u);
+  EXPECT_EQ(ticked.registers(), core.registers());
+  EXPECT_EQ(ticked.demand(), core.demand());
+}
+
+TEST(MeterCoreTest, ARestoredCoreContinuesExactlyAsTheOriginal) {
+  const DayNight plan;
+  const MeterOptions options{.tariffs = &plan,
+                             .power_threshold_w = 900,
+                             .outages = {.short_per_year = 100, .long_per_year = 50}};
+  MeterCore original(Identity(), kEpoch, options);
+  original.AdvanceTo(kEpoch + 40 * 24h + 17min + 3s);
+  original.SetClock(original.time() + 95s);
+  ByteWriter saved;
+  original.Save(saved);
+
+  MeterCore restored(Identity(), kEpoch, options);
+  ByteReader in(saved.bytes(), "meter state");
+  ASSERT_TRUE(restored.Restore(in).ok()) << in.status();
+  ASSERT_TRUE(in.Finish().ok());
+  original.AdvanceTo(kEpoch + 80 * 24h);
+  restored.AdvanceTo(kEpoch + 80 * 24h);
+  ByteWriter a, b;
+  original.Save(a);
+  restored.Save(b);
+  EXPECT_EQ(a.bytes(), b.bytes());
+  EXPECT_EQ(original.registers(), restored.registers());
+
+  MeterCore other(Identity(4), kEpoch, options);
+  ByteReader wrong(saved.bytes(), "meter state");
+  const absl::Status status = other.Restore(wrong);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(std::string(status.message()).find("not of"), std::string::npos) << status;
+  ByteReader truncated(std::span(saved.bytes()).first(40), "meter state");
+  EXPECT_FALSE(restored.Restore(truncated).ok());
+}
+
 }  // namespace
 }  // namespace vmuc::meters

@@ -107,5 +107,225 @@ TEST(MeterTest, TheSetupGivesZ6Z7AndTheLocalTime) {
   EXPECT_EQ(meter.next_billing_end(), Utc(2027, 1, 9, 23));
 }
 
+// The profile's entries by capture time (RTC).
+std::vector<ProfileEntry> EntriesBetween(const Meter& meter, TimePoint from, TimePoint to) {
+  ProfileSelection selection;
+  selection.from = from;
+  selection.to = to;
+  auto selected = meter.load_profile()->Select(selection);
+  EXPECT_TRUE(selected.ok()) << selected.status();
+  return selected.ok() ? *selected : std::vector<ProfileEntry>{};
+}
+
+TEST(MeterTest, AnOutageLeavesOutTheEntriesItCoversAndFlagsTheNext) {
+  Meter meter(Identity(), kEpoch);  // 15-minute profile, UTC
+  meter.AdvanceTo(kEpoch + 10h + 7min);
+  meter.InjectOutage(45min);  // 10:07 .. 10:52
+  meter.AdvanceTo(kEpoch + 12h);
+  const auto entries = EntriesBetween(meter, kEpoch + 9h + 45min, kEpoch + 11h + 15min);
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_EQ(entries[0].at, kEpoch + 9h + 45min);
+  EXPECT_EQ(entries[1].at, kEpoch + 10h);
+  EXPECT_EQ(entries[2].at, kEpoch + 11h) << "10:15, 10:30, 10:45 ended while down";
+  EXPECT_EQ(entries[2].status & kProfileStatusPowerDown, kProfileStatusPowerDown);
+  EXPECT_EQ(entries[1].status & kProfileStatusPowerDown, 0);
+  EXPECT_EQ(entries[3].status & kProfileStatusPowerDown, 0);
+  EXPECT_EQ(entries[2].sequence, entries[1].sequence + 1);
+}
+
+TEST(MeterTest, AClockSetIsFlaggedInTheProfileNeverSilent) {
+  Meter meter(Identity(), kEpoch);
+  meter.AdvanceTo(kEpoch + 8h + 5min);
+  meter.SetClock(kEpoch + 9h + 5min);  // forwards 1 h: RTC 09:00 .. 09:45 never end
+  meter.AdvanceTo(kEpoch + 8h + 50min);
+  meter.SetClock(meter.core().rtc_time() - 40min);  // backwards: RTC 09:50 -> 09:10
+  meter.AdvanceTo(kEpoch + 10h + 15min);            // RTC 10:35
+  const auto all = meter.load_profile()->entries();
+  // From the 08:00 entry on: 08:00, [set +1 h] 09:15 (forwards), 09:30, 09:45, [set -40 min]
+  // 09:15 (backwards), 09:30, 09:45, 10:00, 10:15, 10:30.
+  std::vector<ProfileEntry> tail(all.end() - 10, all.end());
+  const std::vector<TimePoint> times = {
+      kEpoch + 8h,          kEpoch + 9h + 15min, kEpoch + 9h + 30min, kEpoch + 9h + 45min,
+      kEpoch + 9h + 15min,  kEpoch + 9h + 30min, kEpoch + 9h + 45min, kEpoch + 10h,
+      kEpoch + 10h + 15min, kEpoch + 10h + 30min};
+  for (size_t i = 0; i < tail.size(); ++i) {
+    EXPECT_EQ(tail[i].at, times[i]) << i;
+    if (i > 0) {
+      EXPECT_EQ(tail[i].sequence, tail[i - 1].sequence + 1) << i;
+    }
+  }
+  const uint16_t forwards =
+      kProfileStatusClockAdjusted | kProfileStatusClockSetForwards | kProfileStatusDataNotValid;
+  const uint16_t backwards =
+      kProfileStatusClockAdjusted | kProfileStatusClockSetBackwards | kProfileStatusDataNotValid;
+  EXPECT_EQ(tail[1].status, forwards);
+  EXPECT_EQ(tail[2].status, 0);
+  EXPECT_EQ(tail[4].status, backwards);
+  EXPECT_EQ(tail[5].status, 0);
+}
+
+TEST(MeterTest, AnOutageBeyondTheSupercapLeavesTheClockInvalidUntilSet) {
+  const BillingConfig billing{1, DebitingInterval{1, 1}, kCet};
+  const PulseInputConfig water = DefaultPulseInputConfig(PulseInputUnit::kLitre);
+  Meter meter(Identity(), kEpoch, {}, water, billing);
+  meter.AdvanceTo(kEpoch + 20 * 24h);
+  const uint64_t litres_before = meter.pulse_input()->input().count();
+  meter.InjectOutage(std::nullopt);
+  meter.AdvanceTo(kEpoch + 30 * 24h);  // 10 days off: the clock stood still for 3
+  EXPECT_EQ(meter.pulse_input()->input().count(), litres_before) << "no pulses while off";
+  meter.EndOutage();
+  EXPECT_FALSE(meter.core().clock_valid());
+  EXPECT_EQ(meter.core().rtc_time(), meter.time() - 3 * 24h);
+  meter.AdvanceTo(kEpoch + 30 * 24h + 1h);
+  auto entries = meter.load_profile()->entries();
+  EXPECT_EQ(entries.back().status & kProfileStatusClockInvalid, kProfileStatusClockInvalid);
+  // The February debiting end (00:00 CET on 1 Feb = 31 Jan 23:00 UTC) comes on the RTC,
+  // which is 3 days behind: at 3 Feb 23:00 true time, with the clock flagged invalid.
+  meter.AdvanceTo(Utc(2027, 2, 3, 22));
+  EXPECT_EQ(meter.billing_log().entries_in_use(), 0u);
+  meter.AdvanceTo(Utc(2027, 2, 3, 23));
+  ASSERT_EQ(meter.billing_log().entries_in_use(), 1u);
+  EXPECT_FALSE(meter.billing_log().entries()[0].clock_valid);
+  EXPECT_EQ(meter.billing_log().entries()[0].at, Utc(2027, 1, 31, 23));
+  meter.SetClock(meter.time());
+  meter.AdvanceTo(meter.time() + 1h);
+  entries = meter.load_profile()->entries();
+  EXPECT_EQ(entries.back().status & kProfileStatusClockInvalid, 0);
+  EXPECT_NE(entries[entries.size() - 4].status & kProfileStatusClockSetForwards, 0);
+}
+
+// A checkpoint: the state and every page of every image, as the store keeps them.
+struct Checkpoint {
+  std::vector<uint8_t> state;
+  std::vector<std::tuple<MeterLog, uint32_t, std::vector<uint8_t>>> pages;
+};
+
+Checkpoint Save(const Meter& meter) {
+  Checkpoint checkpoint;
+  ByteWriter out;
+  meter.SaveState(out);
+  checkpoint.state = out.Take();
+  meter.ForEachImage([&](MeterLog log, const LogImage& image) {
+    for (uint32_t page = 0; page < image.page_count(); ++page) {
+      checkpoint.pages.emplace_back(log, page, image.Page(page));
+    }
+  });
+  return checkpoint;
+}
+
+absl::Status Restore(Meter& meter, const Checkpoint& checkpoint) {
+  ByteReader in(checkpoint.state, "meter state");
+  if (absl::Status status = meter.RestoreState(in); !status.ok()) return status;
+  for (const auto& [log, page, bytes] : checkpoint.pages) {
+    LogImage* image = meter.mutable_image(log);
+    if (image == nullptr) return absl::DataLossError("no such log");
+    if (absl::Status status = image->RestorePage(page, bytes); !status.ok()) return status;
+  }
+  return meter.CheckImages();
+}
+
+TEST(MeterTest, AMeterRestoredFromACheckpointContinuesByteForByte) {
+  const BillingConfig billing{5, DebitingInterval{1, 1}, kCet};
+  const PulseInputConfig gas = DefaultPulseInputConfig(PulseInputUnit::kCubicMetre);
+  const MeterOptions options{.outages = {.short_per_year = 50, .long_per_year = 20}};
+  const LoadProfileConfig profile{.channels = LoadProfileSet::kActiveReactive,
+                                  .data = LoadProfileData::kDelta};
+  Meter uninterrupted(Identity(), kEpoch, options, gas, billing, profile);
+  Meter restarted = uninterrupted;
+  const TimePoint end = kEpoch + 200 * 24h;
+  uninterrupted.AdvanceTo(end);
+  // Killed at arbitrary instants; each time rebuilt from the configuration and restored.
+  for (TimePoint t : {kEpoch + 3 * 24h + 7s, kEpoch + 41 * 24h + 13h, kEpoch + 150 * 24h}) {
+    restarted.AdvanceTo(t);
+    const Checkpoint checkpoint = Save(restarted);
+    Meter fresh(Identity(), kEpoch, options, gas, billing, profile);
+    ASSERT_TRUE(Restore(fresh, checkpoint).ok());
+    restarted = fresh;
+  }
+  restarted.AdvanceTo(end);
+  EXPECT_TRUE(restarted == uninterrupted);
+  EXPECT_EQ(Save(restarted).state, Save(uninterrupted).state);
+  EXPECT_EQ(restarted.load_profile()->entries(), uninterrupted.load_profile()->entries());
+  EXPECT_EQ(restarted.billing_log().entries(), uninterrupted.billing_log().entries());
+}
+
+TEST(MeterTest, ACorruptCheckpointIsRefusedWithWhatIsWrong) {
+  Meter meter(Identity(), kEpoch);
+  meter.AdvanceTo(kEpoch + 2 * 24h);
+  Checkpoint checkpoint = Save(meter);
+  Checkpoint truncated = checkpoint;
+  truncated.state.resize(truncated.state.size() - 3);
+  Meter fresh(Identity(), kEpoch);
+  const absl::Status short_state = Restore(fresh, truncated);
+  EXPECT_EQ(short_state.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(std::string(short_state.message()).find("meter state"), std::string::npos);
+  // A page whose entry no longer decodes (a month of 13 in the first capture time).
+  Checkpoint bad_page = checkpoint;
+  std::get<2>(bad_page.pages[0])[2] = 13;
+  Meter other(Identity(), kEpoch);
+  const absl::Status bad = Restore(other, bad_page);
+  EXPECT_EQ(bad.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(std::string(bad.message()).find("load profile: entry 1"), std::string::npos) << bad;
+}
+
+TEST(MeterTest, OutagesClockSetsAndPeriodEndsRaiseEventsInSequence) {
+  const BillingConfig billing{1, DebitingInterval{1, 1}, kCet};
+  Meter meter(Identity(), kEpoch, {}, {}, billing);
+  meter.AdvanceTo(kEpoch + 3h);
+  meter.InjectOutage(90s);  // short: down and up only
+  meter.AdvanceTo(kEpoch + 4h);
+  meter.InjectOutage(8 * 24h);  // long, and beyond the supercap: the clock stops 1 day
+  meter.AdvanceTo(kEpoch + 9 * 24h);
+  meter.SetClock(meter.time());
+  meter.AdvanceTo(Utc(2027, 2, 2, 0));  // through the 1 Feb debiting end
+
+  const auto standard = meter.events().Entries(EventLogKind::kStandard);
+  ASSERT_EQ(standard.size(), 5u);
+  EXPECT_EQ(standard[0].code, EventCode::kPowerDown);
+  EXPECT_EQ(standard[0].at, kEpoch + 3h);
+  EXPECT_EQ(standard[1].code, EventCode::kPowerUp);
+  EXPECT_EQ(standard[1].at, kEpoch + 3h + 90s);
+  EXPECT_EQ(standard[2].code, EventCode::kPowerDown);
+  EXPECT_EQ(standard[3].code, EventCode::kPowerUp);
+  EXPECT_EQ(standard[3].at, kEpoch + 4h + 7 * 24h) << "the RTC stood still after 7 days";
+  EXPECT_EQ(standard[3].quality.clock, ClockQuality::kInvalid);
+  EXPECT_EQ(standard[4].code, EventCode::kBillingPeriodReset);
+  EXPECT_EQ(standard[4].value, 1u);
+  EXPECT_EQ(standard[4].at, Utc(2027, 1, 31, 23));
+
+  const auto failures = meter.events().Entries(EventLogKind::kPowerFailure);
+  ASSERT_EQ(failures.size(), 1u) << "90 s is not a long power failure";
+  EXPECT_EQ(failures[0].value, 7u * 86'400u) << "as the RTC measured it";
+  EXPECT_EQ(PowerFailureStart(failures[0]), kEpoch + 4h);
+
+  const auto clock = meter.events().Entries(EventLogKind::kClock);
+  ASSERT_EQ(clock.size(), 3u);
+  EXPECT_EQ(clock[0].code, EventCode::kClockInvalid);
+  EXPECT_TRUE(IsAlarm(clock[0].code));
+  EXPECT_EQ(clock[1].code, EventCode::kClockAdjustedOldTime);
+  EXPECT_EQ(clock[1].at, kEpoch + 8 * 24h);
+  EXPECT_EQ(clock[2].code, EventCode::kClockAdjustedNewTime);
+  EXPECT_EQ(clock[2].at, kEpoch + 9 * 24h);
+  EXPECT_EQ(clock[2].quality.clock, ClockQuality::kValid);
+  EXPECT_EQ(ClockStepSeconds(clock[2].value), 86'400);
+
+  // One sequence across the logs, in the order raised.
+  const auto all = meter.events().RaisedAfter(0);
+  ASSERT_EQ(all.size(), 9u);
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].sequence, i + 1);
+}
+
+TEST(MeterTest, DaylightSavingSwitchesAreEventsTwiceAYear) {
+  Meter meter(Identity(), kEpoch, {}, {}, BillingConfig{1, DebitingInterval{1, 1}, kCet});
+  meter.AdvanceTo(Utc(2028, 1, 1, 0));
+  const auto clock = meter.events().Entries(EventLogKind::kClock);
+  ASSERT_EQ(clock.size(), 2u);
+  EXPECT_EQ(clock[0].at, Utc(2027, 3, 28, 1));  // last Sunday of March, 01:00 UTC
+  EXPECT_EQ(clock[0].value, 1u);
+  EXPECT_TRUE(clock[0].quality.daylight_saving);
+  EXPECT_EQ(clock[1].at, Utc(2027, 10, 31, 1));
+  EXPECT_EQ(clock[1].value, 0u);
+}
+
 }  // namespace
 }  // namespace vmuc::meters
