@@ -23,8 +23,9 @@
 
 namespace vmuc::meters {
 
-// 2000 bytes: two pages fit one 4 KiB SQLite page with the row's overhead, with no
-// overflow page (SQLite file format, "B-tree pages": a cell over ~4061 bytes spills).
+// 2000 bytes: a page and its row's overhead fit one 2 KiB SQLite page (the meter store's
+// page_size) without an overflow page (SQLite file format, "B-tree pages"), so a dirty
+// page costs one database page in the write-ahead log.
 inline constexpr uint32_t kLogPageBytes = 2000;
 
 class LogImage {
