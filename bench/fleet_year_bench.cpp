@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   std::printf("simulated year, wall time       %.1f s\n", elapsed_s);
   std::printf("load-profile entries persisted  %llu (%.0f per second)\n",
               static_cast<unsigned long long>(entries), static_cast<double>(entries) / elapsed_s);
-  std::printf("profile at year end             %zu of %zu entries (full: %s)\n",
+  std::printf("profile at year end             %u of %u entries (full: %s)\n",
               profile.entries_in_use(), profile.capacity(),
               profile.entries_in_use() == profile.capacity() ? "yes" : "no");
   std::printf("store on disk                   %llu bytes, %llu page rows\n",

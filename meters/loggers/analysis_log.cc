@@ -376,9 +376,11 @@ AnalysisLogLayout CheckedLayout(const AnalysisLogConfig& config, uint32_t memory
 }  // namespace
 
 AnalysisLog::AnalysisLog(AnalysisLogConfig config, uint32_t memory_bytes)
-    : config_(std::move(config)),
-      layout_(CheckedLayout(config_, memory_bytes)),
-      image_(layout_.entry_bytes, layout_.capacity_entries) {}
+    : ProfileLog("analysis logger",
+                 static_cast<uint8_t>(CheckedLayout(config, memory_bytes).registers),
+                 CheckedLayout(config, memory_bytes).capacity_entries),
+      config_(std::move(config)),
+      layout_(CheckedLayout(config_, memory_bytes)) {}
 
 TimePoint AnalysisLog::NextCaptureAfter(TimePoint t) const {
   const int64_t step = std::chrono::duration_cast<Duration>(config_.interval).count();
@@ -390,36 +392,17 @@ TimePoint AnalysisLog::NextCaptureAfter(TimePoint t) const {
 
 void AnalysisLog::Capture(TimePoint at, const MeterCore& core, uint16_t status) {
   const CapturedWords captured = CaptureWords(config_.registers, core);
-  ProfileEntry entry;
-  entry.at = at;
-  entry.status =
-      captured.data_not_valid ? static_cast<uint16_t>(status | kProfileStatusDataNotValid) : status;
-  // Entry n since installation (1-based) has sequence number n (modulo 2^32).
-  entry.sequence = static_cast<uint32_t>(image_.appended() + 1);
-  entry.channels = captured.count;
-  entry.values = captured.words;
-  image_.Append(EncodeProfileRecord(entry));
-}
-
-std::vector<ProfileEntry> AnalysisLog::entries() const {
-  return DecodeProfileImage(image_, static_cast<uint8_t>(layout_.registers));
-}
-
-absl::StatusOr<std::vector<ProfileEntry>> AnalysisLog::Select(
-    const ProfileSelection& selection) const {
-  return SelectProfileEntries(image_, static_cast<uint8_t>(layout_.registers), selection,
-                              "analysis logger");
-}
-
-absl::Status AnalysisLog::CheckImage() const {
-  return CheckProfileImage(image_, static_cast<uint8_t>(layout_.registers), "analysis logger");
+  Append(
+      at,
+      captured.data_not_valid ? static_cast<uint16_t>(status | kProfileStatusDataNotValid) : status,
+      std::span(captured.words).first(captured.count));
 }
 
 void AnalysisLog::Save(ByteWriter& out) const {
   out.U8(kStateVersion);
   out.U8(static_cast<uint8_t>(config_.registers.size()));
   for (AnalysisRegister reg : config_.registers) out.U8(static_cast<uint8_t>(reg));
-  image_.SaveCursor(out);
+  image().SaveCursor(out);
 }
 
 absl::Status AnalysisLog::Restore(ByteReader& in) {
@@ -437,13 +420,7 @@ absl::Status AnalysisLog::Restore(ByteReader& in) {
                          Names(config_.registers)));
   }
   if (!in.status().ok()) return in.status();
-  ByteWriter before;  // to leave the log unchanged when the cursor is truncated
-  image_.SaveCursor(before);
-  image_.RestoreCursor(in);
-  if (!in.status().ok()) {
-    ByteReader undo(before.bytes(), "log cursor");
-    image_.RestoreCursor(undo);
-  }
+  mutable_image().RestoreCursor(in);  // unchanged when truncated
   return in.status();
 }
 

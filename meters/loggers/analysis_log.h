@@ -191,7 +191,7 @@ struct AnalysisLogLayout {
 absl::StatusOr<AnalysisLogLayout> AnalysisLogLayoutFor(
     const AnalysisLogConfig& config, uint32_t memory_bytes = kAnalysisLogMemoryBytes);
 
-class AnalysisLog {
+class AnalysisLog final : public ProfileLog {
  public:
   // Aborts for a config or memory AnalysisLogLayoutFor rejects (validate first).
   explicit AnalysisLog(AnalysisLogConfig config, uint32_t memory_bytes = kAnalysisLogMemoryBytes);
@@ -212,20 +212,8 @@ class AnalysisLog {
   // kProfileStatusDataNotValid is added when a register is not available.
   void Capture(TimePoint at, const MeterCore& core, uint16_t status);
 
-  uint32_t entries_in_use() const { return image_.entries_in_use(); }
-  uint32_t capacity() const { return image_.capacity(); }
-  // Decoded, oldest first; one value per register in config order (AnalysisValue() reads a
-  // word). Aborts on an undecodable record: check a restored image with CheckImage().
-  std::vector<ProfileEntry> entries() const;
-  // DLMS selective access; columns index registers(). SelectProfileEntries' errors, named
-  // "analysis logger read-out: ...".
-  absl::StatusOr<std::vector<ProfileEntry>> Select(const ProfileSelection& selection) const;
-
-  // The byte image the meter host persists page by page (log_image.h).
-  const LogImage& image() const { return image_; }
-  LogImage& mutable_image() { return image_; }
-  // DataLoss naming the first held record that does not decode (after restoring pages).
-  absl::Status CheckImage() const;
+  // Read out through ProfileLog: one value per register in config order (AnalysisValue()
+  // reads a word); columns index registers().
 
   // The state besides the image's pages: a version byte, the configured registers (a
   // restored state must have been saved with the same ones, or the records would be
@@ -240,7 +228,6 @@ class AnalysisLog {
  private:
   AnalysisLogConfig config_;
   AnalysisLogLayout layout_;
-  LogImage image_;
 };
 
 }  // namespace vmuc::meters

@@ -75,41 +75,21 @@ std::span<const AnalysisRegister> DebitLog2Registers(Debit2LoggerProfile profile
 }
 
 DebitLog2::DebitLog2(DebitLog2Config config, uint32_t memory_bytes)
-    : config_(config),
-      registers_(DebitLog2Registers(config.profile)),
-      image_(ProfileRecordBytes(registers_.size()), CheckedCapacity(config.profile, memory_bytes)) {
-}
+    : ProfileLog("debit logger 2", static_cast<uint8_t>(DebitLog2Registers(config.profile).size()),
+                 CheckedCapacity(config.profile, memory_bytes)),
+      config_(config),
+      registers_(DebitLog2Registers(config.profile)) {}
 
 void DebitLog2::Capture(TimePoint at, const MeterCore& core, uint16_t status) {
   const CapturedWords captured = CaptureWords(registers_, core);
-  ProfileEntry entry;
-  entry.at = at;
-  entry.status = status;  // energy registers are always available
-  // Entry n since installation (1-based) has sequence number n (modulo 2^32).
-  entry.sequence = static_cast<uint32_t>(image_.appended() + 1);
-  entry.channels = captured.count;
-  entry.values = captured.words;
-  image_.Append(EncodeProfileRecord(entry));
-}
-
-std::vector<ProfileEntry> DebitLog2::entries() const {
-  return DecodeProfileImage(image_, static_cast<uint8_t>(registers_.size()));
-}
-
-absl::StatusOr<std::vector<ProfileEntry>> DebitLog2::Select(
-    const ProfileSelection& selection) const {
-  return SelectProfileEntries(image_, static_cast<uint8_t>(registers_.size()), selection,
-                              "debit logger 2");
-}
-
-absl::Status DebitLog2::CheckImage() const {
-  return CheckProfileImage(image_, static_cast<uint8_t>(registers_.size()), "debit logger 2");
+  // Energy registers are always available: the status is stored as given.
+  Append(at, status, std::span(captured.words).first(captured.count));
 }
 
 void DebitLog2::Save(ByteWriter& out) const {
   out.U8(kStateVersion);
   out.U8(ProfileCode(config_.profile));
-  image_.SaveCursor(out);
+  image().SaveCursor(out);
 }
 
 absl::Status DebitLog2::Restore(ByteReader& in) {
@@ -123,13 +103,7 @@ absl::Status DebitLog2::Restore(ByteReader& in) {
                          ProfileCode(config_.profile), " (Z30)"));
   }
   if (!in.status().ok()) return in.status();
-  ByteWriter before;  // to leave the log unchanged when the cursor is truncated
-  image_.SaveCursor(before);
-  image_.RestoreCursor(in);
-  if (!in.status().ok()) {
-    ByteReader undo(before.bytes(), "log cursor");
-    image_.RestoreCursor(undo);
-  }
+  mutable_image().RestoreCursor(in);  // unchanged when truncated
   return in.status();
 }
 

@@ -71,7 +71,7 @@ struct DebitLog2Config {
   }
 };
 
-class DebitLog2 {
+class DebitLog2 final : public ProfileLog {
  public:
   // Aborts for a memory that does not hold one entry.
   explicit DebitLog2(DebitLog2Config config, uint32_t memory_bytes = kDebitLog2MemoryBytes);
@@ -79,7 +79,6 @@ class DebitLog2 {
   const DebitLog2Config& config() const { return config_; }
   // The columns (DebitLog2Registers of the profile).
   std::span<const AnalysisRegister> registers() const { return registers_; }
-  uint32_t entry_bytes() const { return image_.record_bytes(); }
 
   TimePoint NextCaptureAfter(TimePoint t) const {
     return NextDebitLog2CaptureAfter(t, config_.interval, config_.local_time);
@@ -89,21 +88,6 @@ class DebitLog2 {
   // is the AMR profile status (load_profile.h bits), stored as given.
   void Capture(TimePoint at, const MeterCore& core, uint16_t status);
 
-  uint32_t entries_in_use() const { return image_.entries_in_use(); }
-  uint32_t capacity() const { return image_.capacity(); }
-  // Decoded, oldest first. Aborts on an undecodable record: check a restored image with
-  // CheckImage().
-  std::vector<ProfileEntry> entries() const;
-  // DLMS selective access; columns index registers(). SelectProfileEntries' errors, named
-  // "debit logger 2 read-out: ...".
-  absl::StatusOr<std::vector<ProfileEntry>> Select(const ProfileSelection& selection) const;
-
-  // The byte image the meter host persists page by page (log_image.h).
-  const LogImage& image() const { return image_; }
-  LogImage& mutable_image() { return image_; }
-  // DataLoss naming the first held record that does not decode (after restoring pages).
-  absl::Status CheckImage() const;
-
   // The state besides the image's pages: a version byte, the Z30 profile (a state saved
   // under the other one would misread the records) and the image cursor. Entry n since
   // installation has sequence number n, so the cursor is also the next sequence number.
@@ -112,14 +96,15 @@ class DebitLog2 {
   void Save(ByteWriter& out) const;
   absl::Status Restore(ByteReader& in);
 
+  // Read out through ProfileLog: columns index registers().
   friend bool operator==(const DebitLog2& a, const DebitLog2& b) {
-    return a.config_ == b.config_ && a.image_ == b.image_;
+    return a.config_ == b.config_ &&
+           static_cast<const ProfileLog&>(a) == static_cast<const ProfileLog&>(b);
   }
 
  private:
   DebitLog2Config config_;
   std::span<const AnalysisRegister> registers_;
-  LogImage image_;
 };
 
 }  // namespace vmuc::meters

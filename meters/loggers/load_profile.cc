@@ -35,10 +35,10 @@ uint64_t ChannelValue(const RegisterSet& total, LoadProfileChannel channel) {
 }  // namespace
 
 LoadProfileLog::LoadProfileLog(LoadProfileSet set, LoadProfileData data, LoadProfileLayout layout)
-    : data_(data),
+    : ProfileLog("load profile", static_cast<uint8_t>(layout.channels), layout.capacity_entries),
+      data_(data),
       layout_(layout),
-      channel_list_(Channels(set)),
-      image_(layout.entry_bytes, layout.capacity_entries) {
+      channel_list_(Channels(set)) {
   VMUC_CHECK(layout_.channels == static_cast<uint32_t>(ChannelCount(set)),
              "load profile layout for another channel count");
 }
@@ -55,44 +55,25 @@ void LoadProfileLog::SetBaseline(const RegisterSet& total) { previous_ = ValuesO
 
 void LoadProfileLog::Record(TimePoint at, const RegisterSet& total, uint16_t status) {
   const std::array<uint64_t, kMaxProfileChannels> now = ValuesOf(total);
-  ProfileEntry entry;
-  entry.at = at;
-  entry.status = status;
-  // 32 bits wrap after 400 000 years of 15-minute entries.
-  entry.sequence = static_cast<uint32_t>(image_.appended() + 1);
-  entry.channels = static_cast<uint8_t>(layout_.channels);
+  std::array<uint32_t, kMaxProfileChannels> values{};
   for (size_t i = 0; i < layout_.channels; ++i) {
     // A 4-byte register wraps like the meter's: modulo 2^32 Wh (4.29 GWh).
     const uint64_t value = data_ == LoadProfileData::kDelta ? now[i] - previous_[i] : now[i];
-    entry.values[i] = static_cast<uint32_t>(value);
+    values[i] = static_cast<uint32_t>(value);
   }
   previous_ = now;
-  image_.Append(EncodeProfileRecord(entry));
+  Append(at, status, std::span(values).first(layout_.channels));
 }
 
 void LoadProfileLog::Save(ByteWriter& out) const {
-  image_.SaveCursor(out);
+  image().SaveCursor(out);
   for (uint64_t v : previous_) out.U64(v);
 }
 
 absl::Status LoadProfileLog::Restore(ByteReader& in) {
-  image_.RestoreCursor(in);
+  mutable_image().RestoreCursor(in);
   for (uint64_t& v : previous_) v = in.U64();
   return in.status();
-}
-
-std::vector<ProfileEntry> LoadProfileLog::entries() const {
-  return DecodeProfileImage(image_, static_cast<uint8_t>(layout_.channels));
-}
-
-absl::Status LoadProfileLog::CheckImage() const {
-  return CheckProfileImage(image_, static_cast<uint8_t>(layout_.channels), "load profile");
-}
-
-absl::StatusOr<std::vector<ProfileEntry>> LoadProfileLog::Select(
-    const ProfileSelection& selection) const {
-  return SelectProfileEntries(image_, static_cast<uint8_t>(layout_.channels), selection,
-                              "load profile");
 }
 
 }  // namespace vmuc::meters

@@ -27,7 +27,7 @@ namespace vmuc::meters {
 
 inline constexpr size_t kMaxProfileChannels = 8;
 
-class LoadProfileLog {
+class LoadProfileLog final : public ProfileLog {
  public:
   LoadProfileLog(LoadProfileSet set, LoadProfileData data, LoadProfileLayout layout);
 
@@ -37,27 +37,13 @@ class LoadProfileLog {
   void Record(TimePoint at, const RegisterSet& total, uint16_t status);
   void SetBaseline(const RegisterSet& total);
 
-  size_t entries_in_use() const { return image_.entries_in_use(); }
-  size_t capacity() const { return layout_.capacity_entries; }
   const LoadProfileLayout& layout() const { return layout_; }
-  // Every held entry, decoded from the image, oldest first.
-  std::vector<ProfileEntry> entries() const;
-  // The memory model's byte image (pages persisted by the meter host).
-  const LogImage& image() const { return image_; }
-  LogImage& mutable_image() { return image_; }
+  // Entries, read-out and image: ProfileLog's; columns index Z29's channels.
 
   // The state besides the image's pages: the image's cursor and the previous values the
   // next delta is counted from.
   void Save(ByteWriter& out) const;
   absl::Status Restore(ByteReader& in);
-  // DataLoss naming the first entry of the image (as restored from a store) that does not
-  // decode.
-  absl::Status CheckImage() const;
-
-  // The selected entries, with only the selected columns (in `values`, renumbered from 0,
-  // `channels` set to their count; a column may be repeated). InvalidArgument for more
-  // columns than channels, a column beyond the channels, or an empty / reversed range.
-  absl::StatusOr<std::vector<ProfileEntry>> Select(const ProfileSelection& selection) const;
 
   friend bool operator==(const LoadProfileLog&, const LoadProfileLog&) = default;
 
@@ -68,7 +54,6 @@ class LoadProfileLog {
   LoadProfileLayout layout_;
   std::array<uint64_t, kMaxProfileChannels> previous_{};  // for delta values
   std::vector<LoadProfileChannel> channel_list_;          // Z29's, kept: read every period
-  LogImage image_;  // entry n (1-based, since installation) has sequence number n
 };
 
 }  // namespace vmuc::meters

@@ -62,7 +62,11 @@ class LogImage {
   // Restoring a persisted image: the cursor from the meter's state, the pages from the
   // store. DataLoss naming the page for a page number or size that does not fit.
   void SaveCursor(ByteWriter& out) const { out.U64(appended_); }
-  void RestoreCursor(ByteReader& in) { appended_ = in.U64(); }
+  // Leaves the cursor as it was when `in` fails.
+  void RestoreCursor(ByteReader& in) {
+    const uint64_t appended = in.U64();
+    if (in.status().ok()) appended_ = appended;
+  }
   absl::Status RestorePage(uint32_t page, std::span<const uint8_t> bytes);
 
   // Same records and cursor (pages never written compare as zeros).

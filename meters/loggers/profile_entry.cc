@@ -124,4 +124,15 @@ absl::StatusOr<std::vector<ProfileEntry>> SelectProfileEntries(const LogImage& i
   return out;
 }
 
+void ProfileLog::Append(TimePoint at, uint16_t status, std::span<const uint32_t> values) {
+  VMUC_CHECK(values.size() == channels_, "profile log: a capture of the wrong width");
+  ProfileEntry entry;
+  entry.at = at;
+  entry.status = status;
+  entry.sequence = static_cast<uint32_t>(image_.appended() + 1);
+  entry.channels = channels_;
+  std::copy(values.begin(), values.end(), entry.values.begin());
+  image_.Append(EncodeProfileRecord(entry));
+}
+
 }  // namespace vmuc::meters

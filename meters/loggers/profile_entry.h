@@ -101,6 +101,43 @@ absl::StatusOr<std::vector<ProfileEntry>> SelectProfileEntries(const LogImage& i
                                                                const ProfileSelection& selection,
                                                                std::string_view log_name);
 
+// What the meter's three "profile generic" loggers (load profile, debit logger 2, analysis
+// logger) share: their entries as records in a LogImage, entry n since installation having
+// sequence number n (modulo 2^32), and the read-out. Each logger adds what it captures.
+class ProfileLog {
+ public:
+  uint32_t entries_in_use() const { return image_.entries_in_use(); }
+  uint32_t capacity() const { return image_.capacity(); }
+  uint32_t entry_bytes() const { return image_.record_bytes(); }
+  // Decoded, oldest first. Aborts on an undecodable record: check a restored image with
+  // CheckImage() first.
+  std::vector<ProfileEntry> entries() const { return DecodeProfileImage(image_, channels_); }
+  // DLMS selective access (SelectProfileEntries), errors named "<log> read-out: ...".
+  absl::StatusOr<std::vector<ProfileEntry>> Select(const ProfileSelection& selection) const {
+    return SelectProfileEntries(image_, channels_, selection, name_);
+  }
+  // DataLoss naming the first held record that does not decode (after restoring pages).
+  absl::Status CheckImage() const { return CheckProfileImage(image_, channels_, name_); }
+  // The byte image the meter host persists page by page (log_image.h).
+  const LogImage& image() const { return image_; }
+  LogImage& mutable_image() { return image_; }
+
+  friend bool operator==(const ProfileLog&, const ProfileLog&) = default;
+
+ protected:
+  // `name`: a string literal naming the log in errors.
+  ProfileLog(std::string_view name, uint8_t channels, uint32_t capacity)
+      : name_(name), channels_(channels), image_(ProfileRecordBytes(channels), capacity) {}
+  // Appends the entry captured at `at` with the next sequence number; `values` holds the
+  // channels' words.
+  void Append(TimePoint at, uint16_t status, std::span<const uint32_t> values);
+
+ private:
+  std::string_view name_;
+  uint8_t channels_;
+  LogImage image_;
+};
+
 }  // namespace vmuc::meters
 
 #endif  // VMUC_METERS_LOGGERS_PROFILE_ENTRY_H_
