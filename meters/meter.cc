@@ -25,6 +25,12 @@ Meter::Meter(MeterIdentity identity, TimePoint epoch, const MeterOptions& option
   }
   RescheduleFromClock();
   dst_active_ = ToLocal(core_.rtc_time(), billing_.local_time).dst_active;
+  if (!core_.supply_on()) {  // installed during an outage: as if it had just gone off
+    off_since_rtc_s_ =
+        std::chrono::floor<std::chrono::seconds>(core_.rtc_time()).time_since_epoch().count();
+    rtc_offset_at_off_ = core_.rtc_offset_s();
+    period_status_ |= kProfileStatusPowerDown;
+  }
 }
 
 TimeQuality Meter::QualityNow() const {
@@ -97,7 +103,13 @@ void Meter::AdvanceTo(TimePoint t) {
   // stops it (then the instant is later in true time: look again) or by command (between
   // calls).
   for (std::optional<TimePoint> next = NextScheduled(); next; next = NextScheduled()) {
-    const TimePoint due_true = *next - std::chrono::seconds(core_.rtc_offset_s());
+    TimePoint due_true = *next - std::chrono::seconds(core_.rtc_offset_s());
+    if (core_.clock_stopped()) {
+      // Nothing falls due on a clock that stands still: look again when the supply changes.
+      const int64_t change_s = core_.next_supply_change_unix_s();
+      if (change_s == INT64_MAX) break;
+      due_true = std::max(due_true, TimePoint(std::chrono::seconds(change_s)));
+    }
     if (due_true > t) break;
     AdvanceAllTo(due_true);
     RunDue();
@@ -158,11 +170,17 @@ void Meter::OnSupplyChange(const MeterCore& core, bool on) {
   if (clock_stopped) {
     period_status_ |= kProfileStatusDataNotValid | kProfileStatusClockInvalid;
     Raise(EventCode::kClockInvalid);
-    RescheduleFromClock();
   }
 }
 
-void Meter::SetClock(TimePoint rtc) {
+absl::Status Meter::SetClock(TimePoint rtc) {
+  if (!core_.supply_on()) {
+    return absl::FailedPreconditionError("clock set: the meter has no supply");
+  }
+  if (rtc < TimePoint(std::chrono::sys_days(std::chrono::year(2000) / 1 / 1))) {
+    return absl::InvalidArgumentError(
+        "clock set: a time before 2000 (COSEM date-times of this meter start there)");
+  }
   const TimePoint before = core_.rtc_time();
   const TimeQuality quality_before = QualityNow();
   core_.SetClock(rtc);
@@ -179,6 +197,8 @@ void Meter::SetClock(TimePoint rtc) {
         (after > before ? kProfileStatusClockSetForwards : kProfileStatusClockSetBackwards);
   }
   RescheduleFromClock();
+  dst_active_ = ToLocal(core_.rtc_time(), billing_.local_time).dst_active;  // no switch event
+  return absl::OkStatus();
 }
 
 void Meter::InjectOutage(std::optional<std::chrono::seconds> duration) {

@@ -90,8 +90,9 @@ class Meter final : private CoreObserver {
   // with a schedule, as a meter's manual reset is).
   void EndBillingPeriod();
   // Sets the RTC to `rtc` now. The schedules continue from the new time: ends the clock
-  // jumps over are not made up.
-  void SetClock(TimePoint rtc);
+  // jumps over are not made up. FailedPrecondition without supply (the meter is off);
+  // InvalidArgument for a time before 2000.
+  absl::Status SetClock(TimePoint rtc);
   // Supply outages by command, from now: for `duration`, or until EndOutage (nullopt).
   void InjectOutage(std::optional<std::chrono::seconds> duration);
   void EndOutage();

@@ -38,6 +38,10 @@ void MeterCore::UpdateTariff() {
   }
   // Tariffs switch on the meter's clock, so a set or stopped clock moves the switch.
   tariff_ = options_.tariffs->TariffAt(rtc_time());
+  if (clock_stopped_) {
+    next_tariff_change_s_ = INT64_MAX;
+    return;
+  }
   const auto next = options_.tariffs->NextChangeAfter(rtc_time());
   next_tariff_change_s_ =
       next ? std::chrono::ceil<std::chrono::seconds>(*next).time_since_epoch().count() -
@@ -46,6 +50,7 @@ void MeterCore::UpdateTariff() {
 }
 
 int64_t MeterCore::NextPeriodEnd() const {
+  if (clock_stopped_) return INT64_MAX;  // a stopped clock reaches no period end
   // Integration periods are aligned to the RTC's hour (the RTC is after 1970: the division
   // floors).
   const int64_t period_s = int64_t{options_.integration_period_min} * 60;
@@ -65,21 +70,21 @@ bool MeterCore::UpdateSupply(CoreObserver* observer) {
   supply_on_ = on;
   if (!on) {
     off_since_s_ = now_unix_s_;
-  } else {
-    // The RTC ran on its backup for at most rtc_backup_s, then stood still: it resumes
-    // behind by the rest, and is not trusted until set (datasheet lines 281-282).
-    const int64_t off_s = now_unix_s_ - off_since_s_;
-    if (off_s > int64_t{options_.rtc_backup_s}) {
-      rtc_offset_s_ -= off_s - int64_t{options_.rtc_backup_s};
-      clock_valid_ = false;
-      UpdateTariff();
-    }
+  } else if (clock_stopped_) {
+    // The clock resumes from where it stood, behind by the time it stood still.
+    clock_stopped_ = false;
+    UpdateTariff();
   }
   if (observer != nullptr) observer->OnSupplyChange(*this, on);
   return true;
 }
 
+int64_t MeterCore::ClockStopsAt() const {
+  return supply_on_ || clock_stopped_ ? INT64_MAX : off_since_s_ + int64_t{options_.rtc_backup_s};
+}
+
 void MeterCore::SetClock(TimePoint rtc) {
+  VMUC_CHECK(supply_on_, "MeterCore::SetClock without supply");
   rtc_offset_s_ =
       std::chrono::floor<std::chrono::seconds>(rtc).time_since_epoch().count() - now_unix_s_;
   clock_valid_ = true;
@@ -87,7 +92,8 @@ void MeterCore::SetClock(TimePoint rtc) {
 }
 
 void MeterCore::InjectOutage(std::optional<std::chrono::seconds> duration, CoreObserver* observer) {
-  injected_until_s_ = duration ? now_unix_s_ + std::max<int64_t>(duration->count(), 0) : INT64_MAX;
+  injected_until_s_ =
+      duration ? now_unix_s_ + std::clamp<int64_t>(duration->count(), 0, INT64_MAX / 2) : INT64_MAX;
   UpdateSupply(observer);
 }
 
@@ -112,12 +118,15 @@ void MeterCore::AdvanceTo(TimePoint t, CoreObserver* observer) {
   std::optional<AccuracyMemo> memo;  // lazy: a tick inside a slot must not pay for it
   while (now_unix_s_ < target_s) {
     if (slot != slot_) LoadSlot(slot, cursor, accuracy, memo);
-    const int64_t step_end =
-        std::min({target_s, slot_end, period_end, next_tariff_change_s_, next_supply_change_s_});
+    const int64_t clock_stops = ClockStopsAt();
+    const int64_t step_end = std::min({target_s, slot_end, period_end, next_tariff_change_s_,
+                                       next_supply_change_s_, clock_stops});
     if (supply_on_) {
       if (s0_ != nullptr) FeedS0(step_end - now_unix_s_);
       registers_.Integrate(slot_values_, step_end - now_unix_s_, tariff_, options_.energy_type);
       supply_seconds_ += static_cast<uint64_t>(step_end - now_unix_s_);
+    } else if (clock_stopped_) {
+      rtc_offset_s_ -= step_end - now_unix_s_;  // true time runs on, the RTC stands
     }
     now_unix_s_ = step_end;
     if (now_unix_s_ == period_end) {
@@ -127,6 +136,14 @@ void MeterCore::AdvanceTo(TimePoint t, CoreObserver* observer) {
                         options_.power_threshold_w);
       period_end += period_s;
       if (observer != nullptr) observer->OnPeriodEnd(*this);
+    }
+    if (now_unix_s_ == clock_stops) {
+      // The backup is spent (datasheet lines 281-282): the clock stands still from here and
+      // is not trusted again until set.
+      clock_stopped_ = true;
+      clock_valid_ = false;
+      period_end = INT64_MAX;
+      next_tariff_change_s_ = INT64_MAX;
     }
     if (now_unix_s_ >= next_supply_change_s_ && UpdateSupply(observer)) {
       period_end = NextPeriodEnd();  // the clock may have stopped meanwhile
@@ -264,6 +281,7 @@ void MeterCore::Save(ByteWriter& out) const {
   out.U32(debiting_stop_count_);
   out.I64(rtc_offset_s_);
   out.Bool(clock_valid_);
+  out.Bool(clock_stopped_);
   out.Bool(supply_on_);
   out.I64(off_since_s_);
   out.I64(injected_until_s_);
@@ -302,6 +320,7 @@ absl::Status MeterCore::Restore(ByteReader& in) {
   debiting_stop_count_ = in.U32();
   rtc_offset_s_ = in.I64();
   clock_valid_ = in.Bool();
+  clock_stopped_ = in.Bool();
   supply_on_ = in.Bool();
   off_since_s_ = in.I64();
   injected_until_s_ = in.I64();

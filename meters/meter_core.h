@@ -92,8 +92,9 @@ class CoreObserver {
   // returns). Also while the supply is off: the RTC runs on, the meter records nothing.
   virtual void OnPeriodEnd(const MeterCore& core) = 0;
   // The supply went off (`on` false, at core.time()) or came back. When it comes back
-  // after longer than the RTC's backup, the clock has stopped meanwhile: rtc_time() is
-  // behind and clock_valid() false.
+  // after longer than the RTC's backup, the clock stood still from the backup's end (no
+  // period end, tariff switch or schedule meanwhile): rtc_time() resumes behind and
+  // clock_valid() is false.
   virtual void OnSupplyChange(const MeterCore& core, bool on) = 0;
 };
 
@@ -119,7 +120,8 @@ class MeterCore {
   void EndBillingPeriod();
 
   // Sets the real-time clock to `rtc` now (a clock-set command): integration periods and
-  // tariffs follow the new time from here on, and the clock is valid again.
+  // tariffs follow the new time from here on, and the clock is valid again. Only with
+  // supply (a meter without supply takes no command; Meter::SetClock checks).
   void SetClock(TimePoint rtc);
   // An outage injected by command, from now for `duration` (nullopt: until
   // EndInjectedOutage). It overlaps the grid model's: the supply is on when neither holds.
@@ -144,6 +146,11 @@ class MeterCore {
   int64_t rtc_offset_s() const { return rtc_offset_s_; }
   // False after the clock stopped in a long outage, until it is set.
   bool clock_valid() const { return clock_valid_; }
+  // True while the clock stands still (an outage outlasted its backup); it runs again at
+  // power-up.
+  bool clock_stopped() const { return clock_stopped_; }
+  // The next instant (true time) the supply may come or go; INT64_MAX: none known.
+  int64_t next_supply_change_unix_s() const { return next_supply_change_s_; }
   bool supply_on() const { return supply_on_; }
   // When the supply went off (true time); meaningful while !supply_on().
   TimePoint off_since() const { return TimePoint(std::chrono::seconds(off_since_s_)); }
@@ -183,6 +190,8 @@ class MeterCore {
   bool UpdateSupply(CoreObserver* observer);
   // The first integration-period end after now, on the RTC, in true seconds.
   int64_t NextPeriodEnd() const;
+  // When the RTC's backup runs out in the outage now; INT64_MAX with supply or once stopped.
+  int64_t ClockStopsAt() const;
   // The household flags the models see: an Aron meter sits on a 3-wire network, so the
   // single- and two-phase connection kinds apply to three-system meters only.
   uint8_t HouseholdFlags() const;
@@ -215,6 +224,7 @@ class MeterCore {
   uint32_t debiting_stop_count_ = 0;
   int64_t rtc_offset_s_ = 0;  // RTC minus true time
   bool clock_valid_ = true;
+  bool clock_stopped_ = false;  // its backup spent in an outage
   bool supply_on_ = true;
   int64_t off_since_s_ = 0;
   int64_t injected_until_s_ = INT64_MIN;      // an injected outage holds before this

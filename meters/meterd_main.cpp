@@ -170,6 +170,15 @@ int main(int argc, char** argv) {
         std::cerr << found.status().message() << "\n";
         return kExitFailure;
       }
+      if (!run_until && meter.time() > clock->Now()) {
+        // A store prepared ahead (--run-until) and a clock behind it: the meter cannot go
+        // back, and starting it afresh would lose its history.
+        std::cerr << "meter " << meter.core().identity().MeterId() << " in " << store_path
+                  << " is at " << FormatRfc3339(meter.time()) << ", after the host's present "
+                  << FormatRfc3339(clock->Now())
+                  << ": start the clock later ([time] start) or use another data_dir\n";
+        return kExitFailure;
+      }
       restored += *found ? 1 : 0;
       shard.meters.push_back(&meter);
     }

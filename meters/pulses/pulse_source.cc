@@ -111,21 +111,33 @@ void PulseInputChannel::AdvanceTo(TimePoint t) {
   const uint64_t per_unit = input_.config().pulses_per_unit;
   constexpr uint64_t kPulse = static_cast<uint64_t>(kMicro * kSecondsPerHour);
   uint64_t pulses = 0;
+  int64_t last_pulse_s = 0;
   while (now_unix_s_ < target_s) {
     const int64_t slot = now_unix_s_ / kSlotSeconds;
     const int64_t step_end = std::min(target_s, (slot + 1) * kSlotSeconds);
-    const uint64_t flow_seconds =
-        static_cast<uint64_t>(ConnectedDeviceFlow(input_.config().unit, seed_, slot)) *
-        static_cast<uint64_t>(step_end - now_unix_s_);  // micro-units x s / h; <= 2.2e11
+    const uint64_t flow =
+        static_cast<uint64_t>(ConnectedDeviceFlow(input_.config().unit, seed_, slot));
+    const uint64_t flow_seconds = flow * static_cast<uint64_t>(step_end - now_unix_s_);
+    // micro-units x s / h; <= 2.2e11
     flow_micro_unit_hours_ += flow_seconds;
     // <= 2.2e11 x 1e5 = 2.2e16 per step, plus a remainder below 3.6e9: no overflow.
+    const uint64_t before = pending_;
     pending_ += flow_seconds * per_unit;
-    pulses += pending_ / kPulse;
+    const uint64_t new_pulses = pending_ / kPulse;
+    if (new_pulses > 0) {
+      // The second the last of them was reached, so the register's last-pulse time is the
+      // same however the advance was cut: ceil((multiple - before) / per-second increase).
+      const uint64_t per_second = flow * per_unit;
+      const uint64_t needed = new_pulses * kPulse - before;
+      last_pulse_s = now_unix_s_ + static_cast<int64_t>((needed + per_second - 1) / per_second);
+    }
+    pulses += new_pulses;
     pending_ %= kPulse;
     now_unix_s_ = step_end;
   }
   if (pulses > 0) {
-    const absl::Status counted = input_.AddPulses(time(), pulses);
+    const absl::Status counted =
+        input_.AddPulses(TimePoint(std::chrono::seconds(last_pulse_s)), pulses);
     VMUC_CHECK(counted.ok(), "pulse input rejected the channel's pulses");
   }
 }

@@ -82,5 +82,24 @@ TEST(CliTest, VmucctlBadArgumentsExit2AndUnreachableGatewayExits4) {
   EXPECT_EQ(run.exit_code, 4) << run.output;
 }
 
+TEST(CliTest, MeterdRefusesAStoreAheadOfItsClockAndABadRunUntil) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/ahead.toml";
+  std::ofstream(path) << "[gateway]\ndata_dir = \"" << dir.path() << "/var\"\n"
+                      << "[time]\nmode = \"simulated\"\nstart = 2026-01-10T00:00:00Z\n"
+                      << "[fleet]\nmeters = 3\n[logging]\nlevel = \"warn\"\n";
+  const CommandResult prepared =
+      RunCommand(kBin + "/vmuc-meterd --config " + path + " --run-until 2026-02-01T00:00:00Z");
+  ASSERT_EQ(prepared.exit_code, 0) << prepared.output;
+  // The live host's simulated clock starts on 10 January, before the stored meters.
+  const CommandResult live = RunCommand(kBin + "/vmuc-meterd --config " + path);
+  EXPECT_EQ(live.exit_code, 1) << live.output;
+  EXPECT_THAT(live.output, HasSubstr("is at 2026-02-01T00:00:00.000Z, after the host's present"));
+  const CommandResult bad =
+      RunCommand(kBin + "/vmuc-meterd --config " + path + " --run-until 2026-13-01T00:00:00Z");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr("--run-until: "));
+}
+
 }  // namespace
 }  // namespace vmuc

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "meters/fleet.h"
 #include "meters/meter_setup.h"
 
@@ -136,10 +138,11 @@ TEST(MeterTest, AnOutageLeavesOutTheEntriesItCoversAndFlagsTheNext) {
 TEST(MeterTest, AClockSetIsFlaggedInTheProfileNeverSilent) {
   Meter meter(Identity(), kEpoch);
   meter.AdvanceTo(kEpoch + 8h + 5min);
-  meter.SetClock(kEpoch + 9h + 5min);  // forwards 1 h: RTC 09:00 .. 09:45 never end
+  ASSERT_TRUE(
+      meter.SetClock(kEpoch + 9h + 5min).ok());  // forwards 1 h: RTC 09:00 .. 09:45 never end
   meter.AdvanceTo(kEpoch + 8h + 50min);
-  meter.SetClock(meter.core().rtc_time() - 40min);  // backwards: RTC 09:50 -> 09:10
-  meter.AdvanceTo(kEpoch + 10h + 15min);            // RTC 10:35
+  ASSERT_TRUE(meter.SetClock(meter.core().rtc_time() - 40min).ok());  // backwards: 09:50 -> 09:10
+  meter.AdvanceTo(kEpoch + 10h + 15min);                              // RTC 10:35
   const auto all = meter.load_profile()->entries();
   // From the 08:00 entry on: 08:00, [set +1 h] 09:15 (forwards), 09:30, 09:45, [set -40 min]
   // 09:15 (backwards), 09:30, 09:45, 10:00, 10:15, 10:30.
@@ -187,7 +190,7 @@ TEST(MeterTest, AnOutageBeyondTheSupercapLeavesTheClockInvalidUntilSet) {
   ASSERT_EQ(meter.billing_log().entries_in_use(), 1u);
   EXPECT_FALSE(meter.billing_log().entries()[0].clock_valid);
   EXPECT_EQ(meter.billing_log().entries()[0].at, Utc(2027, 1, 31, 23));
-  meter.SetClock(meter.time());
+  ASSERT_TRUE(meter.SetClock(meter.time()).ok());
   meter.AdvanceTo(meter.time() + 1h);
   entries = meter.load_profile()->entries();
   EXPECT_EQ(entries.back().status & kProfileStatusClockInvalid, 0);
@@ -276,7 +279,7 @@ TEST(MeterTest, OutagesClockSetsAndPeriodEndsRaiseEventsInSequence) {
   meter.AdvanceTo(kEpoch + 4h);
   meter.InjectOutage(8 * 24h);  // long, and beyond the supercap: the clock stops 1 day
   meter.AdvanceTo(kEpoch + 9 * 24h);
-  meter.SetClock(meter.time());
+  ASSERT_TRUE(meter.SetClock(meter.time()).ok());
   meter.AdvanceTo(Utc(2027, 2, 2, 0));  // through the 1 Feb debiting end
 
   const auto standard = meter.events().Entries(EventLogKind::kStandard);
@@ -325,6 +328,66 @@ TEST(MeterTest, DaylightSavingSwitchesAreEventsTwiceAYear) {
   EXPECT_TRUE(clock[0].quality.daylight_saving);
   EXPECT_EQ(clock[1].at, Utc(2027, 10, 31, 1));
   EXPECT_EQ(clock[1].value, 0u);
+}
+
+// Every logger on, as a fleet meter has them.
+Meter FullMeter(const MeterOptions& options, PulseInputConfig pulses) {
+  const LocalTimeRules cet = kCet;
+  auto analysis = AnalysisLogConfigFor(AnalysisLoggerSetup::kDefault);
+  EXPECT_TRUE(analysis.ok());
+  return Meter(Identity(), kEpoch, options, pulses, BillingConfig{1, DebitingInterval{1, 1}, cet},
+               LoadProfileConfig{}, *analysis,
+               DebitLog2Config{DebitLogger2Interval::kDaily, Debit2LoggerProfile::kProfile01, cet});
+}
+
+TEST(MeterTest, SteppingOrJumpingThroughLongOutagesGivesTheSameMeter) {
+  // Outages often and long (some beyond the supercap's 7 days by command), every logger
+  // on, a water meter's sparse pulses: a meter advanced in odd steps equals one advanced
+  // in one go, byte for byte (what a restart's replay relies on).
+  const MeterOptions options{.outages = {.short_per_year = 100, .long_per_year = 60}};
+  const PulseInputConfig water = DefaultPulseInputConfig(PulseInputUnit::kLitre);
+  Meter jumped = FullMeter(options, water);
+  Meter stepped = FullMeter(options, water);
+  for (Meter* meter : {&jumped, &stepped}) {
+    meter->AdvanceTo(kEpoch + 20 * 24h + 5h);
+    meter->InjectOutage(10 * 24h);  // the clock stands still for 3 days
+  }
+  jumped.AdvanceTo(kEpoch + 75 * 24h);
+  std::mt19937_64 random(4);
+  while (stepped.time() < kEpoch + 75 * 24h) {
+    const auto step = std::chrono::seconds(1 + random() % (3 * 86'400));
+    stepped.AdvanceTo(std::min(stepped.time() + step, kEpoch + 75 * 24h));
+  }
+  EXPECT_TRUE(stepped == jumped);
+  EXPECT_FALSE(jumped.core().clock_valid());
+  EXPECT_EQ(jumped.core().rtc_time(), jumped.time() - 3 * 24h);
+  EXPECT_EQ(jumped.billing_log().entries_in_use(), 2u) << "1 Feb and 1 Mar, on the RTC";
+  EXPECT_GT(jumped.events().entries_in_use(EventLogKind::kPowerFailure), 3u);
+}
+
+TEST(MeterTest, AMeterInstalledDuringAnOutageStartsDown) {
+  // Find a fleet seed whose meter is installed during an interruption of the grid model.
+  const MeterOptions options{.outages = {.short_per_year = 0, .long_per_year = 365}};
+  for (uint32_t index = 0; index < 2000; ++index) {
+    const MeterIdentity identity = FleetMeter(FleetSection(), index);
+    Meter meter(identity, kEpoch, options);
+    if (meter.core().supply_on()) continue;
+    meter.AdvanceTo(kEpoch + 6h);
+    const auto failures = meter.events().Entries(EventLogKind::kPowerFailure);
+    ASSERT_LE(failures.size(), 1u);
+    for (const EventRecord& failure : failures) EXPECT_LE(failure.value, 4u * 3600u);
+    return;
+  }
+  GTEST_SKIP() << "no meter of 2000 is installed during an outage";
+}
+
+TEST(MeterTest, AClockSetNeedsSupplyAndATimeAfter2000) {
+  Meter meter(Identity(), kEpoch);
+  meter.InjectOutage(std::nullopt);
+  EXPECT_EQ(meter.SetClock(kEpoch + 1h).code(), absl::StatusCode::kFailedPrecondition);
+  meter.EndOutage();
+  EXPECT_EQ(meter.SetClock(TimePoint()).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(meter.core().rtc_time(), meter.time());
 }
 
 }  // namespace
