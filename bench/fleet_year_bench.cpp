@@ -1,11 +1,12 @@
 // The meter host's year: N meters of the default fleet, every logger on, fast-forwarded
 // through a simulated year on two threads (a shard each, with its own connection to one
-// SQLite store), a checkpoint per simulated day: what `vmuc-meterd --run-until` does.
+// SQLite store), a checkpoint every 7 simulated days: what `vmuc-meterd --run-until` does.
 // Prints the figures the loggers issue asks for: the time for the year, load-profile
 // entries persisted per second, and bytes on disk per meter at full depth (the 15-minute
 // A+/A-/R+/R- profile holds 180 days, so after a year every logger is full or nearly).
 //
 // Usage: vmuc_fleet_year_bench [meters (default 10000)] [directory for the store (default /tmp)]
+//                              [simulated days between checkpoints (default 7, as vmuc-meterd)]
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 int main(int argc, char** argv) {
   const uint32_t meter_count = argc > 1 ? static_cast<uint32_t>(std::atol(argv[1])) : 10'000;
   const std::string dir = argc > 2 ? argv[2] : "/tmp";
+  const int step_days = argc > 3 ? std::max(1, std::atoi(argv[3])) : 7;  // meterd's default
   const std::string path = dir + "/vmuc-fleet-year-bench-" + std::to_string(::getpid()) + ".db";
   constexpr int kShards = 2;
 
@@ -65,7 +67,8 @@ int main(int argc, char** argv) {
         results[s] = store.status();
         return;
       }
-      results[s] = meters::FastForward(shards[s], **store, {.until = year_end});
+      results[s] = meters::FastForward(shards[s], **store,
+                                       {.until = year_end, .step = std::chrono::days(step_days)});
     });
   }
   for (std::thread& thread : threads) thread.join();
@@ -89,8 +92,9 @@ int main(int argc, char** argv) {
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
   const auto& profile = *fleet_meters.front()->load_profile();
-  std::printf("meters                          %u (shards %d, checkpoint per simulated day)\n",
-              meter_count, kShards);
+  std::printf(
+      "meters                          %u (shards %d, checkpoint every %d simulated days)\n",
+      meter_count, kShards, step_days);
   std::printf("simulated year, wall time       %.1f s\n", elapsed_s);
   std::printf("load-profile entries persisted  %llu (%.0f per second)\n",
               static_cast<unsigned long long>(entries), static_cast<double>(entries) / elapsed_s);

@@ -42,7 +42,9 @@ std::string WriteConfig(const std::string& dir) {
 }
 
 std::optional<TestProcess> StartHost(const std::string& config, const std::string& log) {
-  return TestProcess::Start({kBin + "/vmuc-meterd", "--config", config, "--run-until", kRunUntil},
+  // A checkpoint every simulated day: 35 of them for the kills to fall among.
+  return TestProcess::Start({kBin + "/vmuc-meterd", "--config", config, "--run-until", kRunUntil,
+                             "--checkpoint-days", "1"},
                             log);
 }
 
