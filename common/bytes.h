@@ -25,6 +25,12 @@ class ByteWriter {
   void U64(uint64_t value) { Put(value, 8); }
   void I64(int64_t value) { Put(static_cast<uint64_t>(value), 8); }
   void Bool(bool value) { U8(value ? 1 : 0); }
+  void U32s(std::span<const uint32_t> values) {
+    for (uint32_t v : values) U32(v);
+  }
+  void U64s(std::span<const uint64_t> values) {
+    for (uint64_t v : values) U64(v);
+  }
   void Bytes(std::span<const uint8_t> bytes) {
     out_.insert(out_.end(), bytes.begin(), bytes.end());
   }
@@ -55,6 +61,13 @@ class ByteReader {
     const uint8_t b = U8();
     if (b > 1) Fail(absl::StrCat("a flag byte of ", b));
     return b == 1;
+  }
+  // Fills `values` in order.
+  void U32s(std::span<uint32_t> values) {
+    for (uint32_t& v : values) v = U32();
+  }
+  void U64s(std::span<uint64_t> values) {
+    for (uint64_t& v : values) v = U64();
   }
   // The next `n` bytes (empty after an error).
   std::span<const uint8_t> Bytes(size_t n) {

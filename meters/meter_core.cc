@@ -242,17 +242,6 @@ void MeterCore::EndBillingPeriod() {
   ++debiting_stop_count_;
 }
 
-namespace {
-
-void SaveRegisterSet(const RegisterSet& set, ByteWriter& out) {
-  for (uint64_t v : set.milli_unit_seconds) out.U64(v);
-}
-void RestoreRegisterSet(RegisterSet& set, ByteReader& in) {
-  for (uint64_t& v : set.milli_unit_seconds) v = in.U64();
-}
-
-}  // namespace
-
 // The layout is this build's: a checkpoint is read back by the same meter host version
 // (the store's schema version guards a change of layout).
 void MeterCore::Save(ByteWriter& out) const {
@@ -266,17 +255,14 @@ void MeterCore::Save(ByteWriter& out) const {
   }
   out.U8(static_cast<uint8_t>(tariff_));
   out.I64(next_tariff_change_s_);
-  for (const RegisterSet& set : registers_.phase) SaveRegisterSet(set, out);
-  for (uint64_t v : registers_.active_import_tariff) out.U64(v);
-  for (uint64_t v : registers_.reactive_import_tariff) out.U64(v);
-  for (const Peak& peak : demand_.peaks) {
-    out.U32(peak.value);
-    out.U32(peak.at_unix_s);
-  }
-  for (uint32_t v : demand_.accumulated) out.U32(v);
+  for (const RegisterSet& set : registers_.phase) out.U64s(set.milli_unit_seconds);
+  out.U64s(registers_.active_import_tariff);
+  out.U64s(registers_.reactive_import_tariff);
+  WritePeaks(out, demand_.peaks);
+  out.U32s(demand_.accumulated);
   out.U32(demand_.last_average_active_import_w);
   out.U32(demand_.power_threshold_count);
-  for (uint64_t v : demand_.period_start) out.U64(v);
+  out.U64s(demand_.period_start);
   out.U64(supply_seconds_);
   out.U32(debiting_stop_count_);
   out.I64(rtc_offset_s_);
@@ -305,17 +291,14 @@ absl::Status MeterCore::Restore(ByteReader& in) {
   tariff_ = in.U8();
   if (in.status().ok() && (tariff_ < 1 || tariff_ > kTariffs)) in.Fail("a tariff out of 1..4");
   next_tariff_change_s_ = in.I64();
-  for (RegisterSet& set : registers_.phase) RestoreRegisterSet(set, in);
-  for (uint64_t& v : registers_.active_import_tariff) v = in.U64();
-  for (uint64_t& v : registers_.reactive_import_tariff) v = in.U64();
-  for (Peak& peak : demand_.peaks) {
-    peak.value = in.U32();
-    peak.at_unix_s = in.U32();
-  }
-  for (uint32_t& v : demand_.accumulated) v = in.U32();
+  for (RegisterSet& set : registers_.phase) in.U64s(set.milli_unit_seconds);
+  in.U64s(registers_.active_import_tariff);
+  in.U64s(registers_.reactive_import_tariff);
+  ReadPeaks(in, demand_.peaks);
+  in.U32s(demand_.accumulated);
   demand_.last_average_active_import_w = in.U32();
   demand_.power_threshold_count = in.U32();
-  for (uint64_t& v : demand_.period_start) v = in.U64();
+  in.U64s(demand_.period_start);
   supply_seconds_ = in.U64();
   debiting_stop_count_ = in.U32();
   rtc_offset_s_ = in.I64();

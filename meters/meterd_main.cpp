@@ -141,7 +141,11 @@ int main(int argc, char** argv) {
   link_options.role = link::ROLE_METER_HOST;
   link_options.name = "vmuc-meterd";
   link_options.nodes = nodes;
+  // Set at stop before the last checkpoints: a downlink frame (a command) handled after its
+  // shard's last checkpoint would be acknowledged and then lost, since commands do not replay.
+  std::atomic<bool> downlink_closed{false};
   radio_mesh::LinkClient link(link_options, [&](std::vector<Frame> frames) {
+    if (downlink_closed) return;
     for (Frame& frame : frames) {
       if (frame.destination == kCollectorNode || frame.destination > fleet.meters) continue;
       const uint32_t index = frame.destination - 1;
@@ -214,7 +218,9 @@ int main(int argc, char** argv) {
     io.stop();
   });
   io.run();
-  // A last checkpoint on each shard's thread, then the loops stop (actors before the link).
+  // No more downlink; a last checkpoint on each shard's thread, behind the frames already
+  // posted; then the loops stop (actors before the link).
+  downlink_closed = true;
   for (Shard& shard : shards) {
     std::promise<void> done;
     shard.loop->Post([&shard, &done] {

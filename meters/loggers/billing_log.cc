@@ -16,14 +16,11 @@ std::vector<uint8_t> EncodeBillingValues(const BillingValues& values) {
   out.U32(values.debiting_stop_count);
   out.U32(values.power_threshold_count);
   out.U64(values.pulse_input_count);
-  for (uint64_t v : values.energy.milli_unit_seconds) out.U64(v);
-  for (uint64_t v : values.active_import_tariff) out.U64(v);
-  for (uint64_t v : values.reactive_import_tariff) out.U64(v);
-  for (const Peak& peak : values.peaks) {
-    out.U32(peak.value);
-    out.U32(peak.at_unix_s);
-  }
-  for (uint32_t v : values.accumulated) out.U32(v);
+  out.U64s(values.energy.milli_unit_seconds);
+  out.U64s(values.active_import_tariff);
+  out.U64s(values.reactive_import_tariff);
+  WritePeaks(out, values.peaks);
+  out.U32s(values.accumulated);
   VMUC_CHECK(out.bytes().size() == kBillingRecordBytes, "billing record size");
   return out.Take();
 }
@@ -41,14 +38,11 @@ absl::StatusOr<BillingValues> DecodeBillingValues(std::span<const uint8_t> bytes
   values.debiting_stop_count = in.U32();
   values.power_threshold_count = in.U32();
   values.pulse_input_count = in.U64();
-  for (uint64_t& v : values.energy.milli_unit_seconds) v = in.U64();
-  for (uint64_t& v : values.active_import_tariff) v = in.U64();
-  for (uint64_t& v : values.reactive_import_tariff) v = in.U64();
-  for (Peak& peak : values.peaks) {
-    peak.value = in.U32();
-    peak.at_unix_s = in.U32();
-  }
-  for (uint32_t& v : values.accumulated) v = in.U32();
+  in.U64s(values.energy.milli_unit_seconds);
+  in.U64s(values.active_import_tariff);
+  in.U64s(values.reactive_import_tariff);
+  ReadPeaks(in, values.peaks);
+  in.U32s(values.accumulated);
   if (absl::Status status = in.Finish(); !status.ok()) return status;
   return values;
 }

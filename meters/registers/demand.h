@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 
+#include "common/bytes.h"
 #include "meters/registers/energy_registers.h"
 
 namespace vmuc::meters {
@@ -45,6 +46,20 @@ enum AccumulatedIndex : uint8_t {
   kAccumulatedReactiveImport,  // accumulated Q+max
   kAccumulatedCount,
 };
+
+// The maxima as stored (billing values, checkpoints): value and time stamp, 8 bytes each.
+inline void WritePeaks(ByteWriter& out, const std::array<Peak, kPeakCount>& peaks) {
+  for (const Peak& peak : peaks) {
+    out.U32(peak.value);
+    out.U32(peak.at_unix_s);
+  }
+}
+inline void ReadPeaks(ByteReader& in, std::array<Peak, kPeakCount>& peaks) {
+  for (Peak& peak : peaks) {
+    peak.value = in.U32();
+    peak.at_unix_s = in.U32();
+  }
+}
 
 struct DemandRegisters {
   std::array<Peak, kPeakCount> peaks{};
