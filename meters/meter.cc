@@ -53,9 +53,10 @@ void Meter::RescheduleFromClock() {
 uint16_t Meter::ClockStatusBits() const {
   uint16_t status = 0;
   if (!core_.clock_valid()) status |= kProfileStatusClockInvalid;
-  if (ToLocal(core_.rtc_time(), billing_.local_time).dst_active) {
-    status |= kProfileStatusDaylightSaving;
-  }
+  // DST switches fall on RTC hour boundaries (EU: 01:00 UTC; Z11 offsets are whole hours),
+  // which are period ends, where dst_active_ is kept (and at a clock set): no local-time
+  // conversion per capture.
+  if (dst_active_) status |= kProfileStatusDaylightSaving;
   return status;
 }
 

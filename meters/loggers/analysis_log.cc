@@ -376,11 +376,14 @@ AnalysisLogLayout CheckedLayout(const AnalysisLogConfig& config, uint32_t memory
 }  // namespace
 
 AnalysisLog::AnalysisLog(AnalysisLogConfig config, uint32_t memory_bytes)
-    : ProfileLog("analysis logger",
-                 static_cast<uint8_t>(CheckedLayout(config, memory_bytes).registers),
-                 CheckedLayout(config, memory_bytes).capacity_entries),
+    // A copy, not a move: argument order is unspecified and the layout reads `config`.
+    : AnalysisLog(CheckedLayout(config, memory_bytes), config) {}
+
+AnalysisLog::AnalysisLog(const AnalysisLogLayout& layout, AnalysisLogConfig config)
+    : ProfileLog("analysis logger", static_cast<uint8_t>(layout.registers),
+                 layout.capacity_entries),
       config_(std::move(config)),
-      layout_(CheckedLayout(config_, memory_bytes)) {}
+      layout_(layout) {}
 
 TimePoint AnalysisLog::NextCaptureAfter(TimePoint t) const {
   const int64_t step = std::chrono::duration_cast<Duration>(config_.interval).count();

@@ -226,6 +226,8 @@ class AnalysisLog final : public ProfileLog {
   friend bool operator==(const AnalysisLog&, const AnalysisLog&) = default;
 
  private:
+  AnalysisLog(const AnalysisLogLayout& layout, AnalysisLogConfig config);
+
   AnalysisLogConfig config_;
   AnalysisLogLayout layout_;
 };

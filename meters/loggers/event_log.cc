@@ -237,15 +237,11 @@ std::vector<EventRecord> EventLogs::Entries(EventLogKind kind) const {
 absl::StatusOr<std::vector<EventRecord>> EventLogs::Select(EventLogKind kind,
                                                            const EventSelection& selection) const {
   const absl::string_view log = AsAbsl(NameOf(kind));
-  if (selection.from && selection.to && *selection.to < *selection.from) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(log, " event log read-out: time range ends before it starts"));
-  }
-  if (selection.from_entry < 1 ||
-      (selection.to_entry != 0 && selection.to_entry < selection.from_entry)) {
-    return absl::InvalidArgumentError(absl::StrCat(log, " event log read-out: entry range ",
-                                                   selection.from_entry, "..", selection.to_entry,
-                                                   " is empty"));
+  if (absl::Status range =
+          CheckReadOutRange(absl::StrCat(log, " event log"), selection.from, selection.to,
+                            selection.from_entry, selection.to_entry);
+      !range.ok()) {
+    return range;
   }
   const uint32_t held = entries_in_use(kind);
   const uint32_t last = selection.to_entry == 0 ? held : std::min(selection.to_entry, held);

@@ -4,8 +4,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/check.h"
+#include "common/strings.h"
 
 namespace vmuc::meters {
+
+absl::Status CheckReadOutRange(std::string_view what, const std::optional<TimePoint>& from,
+                               const std::optional<TimePoint>& to, uint32_t from_entry,
+                               uint32_t to_entry) {
+  if (from && to && *to < *from) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(AsAbsl(what), " read-out: time range ends before it starts"));
+  }
+  if (from_entry < 1 || (to_entry != 0 && to_entry < from_entry)) {
+    return absl::InvalidArgumentError(absl::StrCat(AsAbsl(what), " read-out: entry range ",
+                                                   from_entry, "..", to_entry, " is empty"));
+  }
+  return absl::OkStatus();
+}
 
 LogImage::LogImage(uint32_t record_bytes, uint32_t capacity)
     : record_bytes_(record_bytes), capacity_(capacity) {

@@ -15,11 +15,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "common/bytes.h"
+#include "common/time.h"
 
 namespace vmuc::meters {
 
@@ -27,6 +30,14 @@ namespace vmuc::meters {
 // page_size) without an overflow page (SQLite file format, "B-tree pages"), so a dirty
 // page costs one database page in the write-ahead log.
 inline constexpr uint32_t kLogPageBytes = 2000;
+
+// The ranges every read-out of a log takes (DLMS selective access, Blue Book class 7: by
+// capture time, by entry numbers from the oldest, 1-based, to_entry 0 = the newest).
+// InvalidArgument "<what> read-out: ..." for a time range that ends before it starts or an
+// empty entry range.
+absl::Status CheckReadOutRange(std::string_view what, const std::optional<TimePoint>& from,
+                               const std::optional<TimePoint>& to, uint32_t from_entry,
+                               uint32_t to_entry);
 
 class LogImage {
  public:

@@ -88,15 +88,10 @@ absl::StatusOr<std::vector<ProfileEntry>> SelectProfileEntries(const LogImage& i
           absl::StrCat(name, " read-out: column ", column, " beyond the ", channels, " channels"));
     }
   }
-  if (selection.from && selection.to && *selection.to < *selection.from) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, " read-out: time range ends before it starts"));
-  }
-  if (selection.from_entry < 1 ||
-      (selection.to_entry != 0 && selection.to_entry < selection.from_entry)) {
-    return absl::InvalidArgumentError(absl::StrCat(name, " read-out: entry range ",
-                                                   selection.from_entry, "..", selection.to_entry,
-                                                   " is empty"));
+  if (absl::Status range = CheckReadOutRange(log_name, selection.from, selection.to,
+                                             selection.from_entry, selection.to_entry);
+      !range.ok()) {
+    return range;
   }
   std::vector<ProfileEntry> out;
   const uint32_t held = image.entries_in_use();
