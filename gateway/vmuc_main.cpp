@@ -7,11 +7,17 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/asio.h"
 #include "common/logging.h"
 #include "common/net.h"
 #include "common/worker.h"
@@ -47,6 +53,38 @@ absl::StatusOr<std::pair<supervisor::ChildSpec, std::string>> ChildBroker(const 
   spec.name = "mosquitto";
   spec.argv = {config.mqtt.mosquitto, "-c", conf_path};
   return std::make_pair(spec, absl::StrCat("tcp://127.0.0.1:", *port));
+}
+
+// How long the supervisor waits for its children to listen before it says "up" anyway.
+constexpr std::chrono::seconds kReadinessLimit{30};
+constexpr std::chrono::milliseconds kReadinessPoll{100};
+
+// Polls on `io` until every address accepts a connection, then calls on_done(true); after
+// kReadinessLimit calls on_done(false). The probes are loopback connects (microseconds).
+void WhenListening(asio::io_context& io, std::vector<std::string> addresses,
+                   std::function<void(bool)> on_done) {
+  auto timer = std::make_shared<asio::steady_timer>(io);
+  auto deadline = std::chrono::steady_clock::now() + kReadinessLimit;
+  auto poll = std::make_shared<std::function<void()>>();
+  *poll = [timer, deadline, addresses = std::move(addresses), on_done = std::move(on_done),
+           weak_poll = std::weak_ptr<std::function<void()>>(poll)] {
+    bool all_listening = true;
+    for (const std::string& address : addresses) {
+      if (!ProbeStreamListener(address, kReadinessPoll).ok()) all_listening = false;
+    }
+    if (all_listening || std::chrono::steady_clock::now() >= deadline) {
+      on_done(all_listening);
+      return;
+    }
+    auto next = weak_poll.lock();
+    if (!next) return;
+    timer->expires_after(kReadinessPoll);
+    timer->async_wait([next](const std::error_code& error) {
+      if (!error) (*next)();
+    });
+  };
+  // The timer's handler owns the poll function from here on; the first run is posted.
+  asio::post(io, [poll] { (*poll)(); });
 }
 
 int CheckConfig(const std::string& path) {
@@ -149,14 +187,23 @@ int main(int argc, char** argv) {
   const std::string broker_hostport = broker.substr(broker.find("://") + 3);
   const std::string broker_host = broker_hostport.substr(0, broker_hostport.rfind(':'));
   const std::string broker_port = broker_hostport.substr(broker_hostport.rfind(':') + 1);
-  std::cout << "vmuc is up: " << config->fleet.meters << " meters, gRPC on "
-            << config->gateway.grpc_listen << ", MQTT broker " << broker << "\n"
-            << "Look at it with:\n"
-            << "  " << (bin / "vmucctl").string() << " --server " << config->gateway.grpc_listen
-            << " meters\n"
-            << "  mosquitto_sub -h " << broker_host << " -p " << broker_port << " -t '"
-            << config->mqtt.topic_prefix << "/" << config->gateway.name << "/#' -v\n"
-            << "Stop with Ctrl-C." << std::endl;
+  auto announce = [&](bool ready) {
+    if (!ready) {
+      spdlog::warn("the broker ({}) or gRPC ({}) does not accept connections yet after {} s",
+                   broker, config->gateway.grpc_listen, kReadinessLimit.count());
+    }
+    std::cout << "vmuc is up: " << config->fleet.meters << " meters, gRPC on "
+              << config->gateway.grpc_listen << ", MQTT broker " << broker << "\n"
+              << "Look at it with:\n"
+              << "  " << (bin / "vmucctl").string() << " --server " << config->gateway.grpc_listen
+              << " meters\n"
+              << "  mosquitto_sub -h " << broker_host << " -p " << broker_port << " -t '"
+              << config->mqtt.topic_prefix << "/" << config->gateway.name << "/#' -v\n"
+              << "Stop with Ctrl-C." << std::endl;
+  };
+  // "Up" is said once the broker and the gRPC API accept connections, so the commands
+  // printed work when a user types them (the children start listening a moment later).
+  WhenListening(io, {broker, config->gateway.grpc_listen}, announce);
 
   OnTerminationSignal(io, [&](int signal_number) {
     spdlog::info("signal {}: stopping every child", signal_number);

@@ -54,6 +54,11 @@ TEST(DefaultRunTest, ThePrintedMosquittoSubLineSeesReadingsWithinAMinute) {
             std::string::npos)
       << output;
 
+  // "Up" means listening: the broker and the gRPC API accept connections the moment the
+  // lines are printed (a user types them at once).
+  EXPECT_TRUE(ProbeStreamListener("127.0.0.1:" + line[1].str()).ok());
+  EXPECT_TRUE(ProbeStreamListener("127.0.0.1:" + std::to_string(*grpc_port)).ok());
+
   // Run the printed line as a user would, limited to three messages (the retained gateway
   // status comes first) and 60 s.
   const std::string command = line.str() + " -C 3 -W 60";
