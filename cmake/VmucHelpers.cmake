@@ -20,13 +20,19 @@ function(vmuc_add_library name)
   vmuc_warnings(vmuc_${name})
 endfunction()
 
-# vmuc_add_executable(NAME SOURCES ... DEPS ...): a thin main beside its component.
+# vmuc_add_executable(NAME SOURCES ... DEPS ... [HELPER]): a thin main beside its
+# component. A HELPER is started by the supervisor, not by users: it installs into
+# VMUC_HELPER_DIR (libexec/vmuc) instead of bin (FHS 4.7).
 function(vmuc_add_executable name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "HELPER" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
   vmuc_warnings(${name})
-  install(TARGETS ${name} RUNTIME DESTINATION bin)
+  if(ARG_HELPER)
+    install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/vmuc)
+  else()
+    install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  endif()
 endfunction()
 
 # vmuc_add_test(NAME SOURCES ... DEPS ... [LABELS ...] [TIMEOUT s]): one GoogleTest

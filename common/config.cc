@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/listen_address.h"
 #include "common/status.h"
 #include "common/strings.h"
 
@@ -48,6 +49,16 @@ class SectionReader {
       *out = value->get();
     } else {
       Fail(node->source(), Name(key), "must be a string");
+    }
+  }
+
+  void Bool(std::string_view key, bool* out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return;
+    if (const auto* value = node->as_boolean()) {
+      *out = value->get();
+    } else {
+      Fail(node->source(), Name(key), "must be true or false");
     }
   }
 
@@ -175,11 +186,14 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
     }
   }
 
-  SectionReader gateway(file, "gateway", root.get("gateway"), {"name", "grpc_listen", "data_dir"},
-                        &status);
+  SectionReader gateway(
+      file, "gateway", root.get("gateway"),
+      {"name", "grpc_listen", "data_dir", "run_dir", "allow_plaintext_non_loopback"}, &status);
   gateway.String("name", &config.gateway.name);
   gateway.String("grpc_listen", &config.gateway.grpc_listen);
   gateway.String("data_dir", &config.gateway.data_dir);
+  gateway.String("run_dir", &config.gateway.run_dir);
+  gateway.Bool("allow_plaintext_non_loopback", &config.gateway.allow_plaintext_non_loopback);
 
   SectionReader mqtt(file, "mqtt", root.get("mqtt"),
                      {"broker", "topic_prefix", "client_id", "mosquitto"}, &status);
@@ -263,9 +277,17 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
         absl::StrCat(node ? Where(file, node->source()) : file,
                      ": gateway.name: must be non-empty and free of the MQTT characters / + #"));
   }
-  config.gateway.data_dir = std::filesystem::absolute(config.gateway.data_dir).lexically_normal();
-  if (config.gateway.data_dir.size() > 1 && config.gateway.data_dir.back() == '/') {
-    config.gateway.data_dir.pop_back();
+  if (auto listen = CheckListenAddress(config.gateway.grpc_listen,
+                                       config.gateway.allow_plaintext_non_loopback);
+      !listen.ok()) {
+    const toml::node* node = root.at_path("gateway.grpc_listen").node();
+    return absl::InvalidArgumentError(absl::StrCat(node ? Where(file, node->source()) : file,
+                                                   ": gateway.grpc_listen: ", listen.message()));
+  }
+  for (std::string* dir : {&config.gateway.data_dir, &config.gateway.run_dir}) {
+    if (dir != &config.gateway.data_dir && dir->empty()) continue;  // run_dir: <data_dir>/run
+    *dir = std::filesystem::absolute(*dir).lexically_normal();
+    if (dir->size() > 1 && dir->back() == '/') dir->pop_back();
   }
   return config;
 }

@@ -22,6 +22,11 @@ struct GatewaySection {
   std::string name = "gw1";  // MQTT topics: <prefix>/<name>/...
   std::string grpc_listen = "127.0.0.1:50051";
   std::string data_dir = "./var";  // made absolute against the working dir
+  // Pid files and the mesh socket; empty: <data_dir>/run. Made absolute like data_dir.
+  std::string run_dir;
+  // Lets grpc_listen name a non-loopback address without TLS: for a development container
+  // whose ports are published on the host's loopback only (design.md "Secure by default").
+  bool allow_plaintext_non_loopback = false;
 };
 
 struct MqttSection {
@@ -94,7 +99,9 @@ struct Config {
   LoggingSection logging;
 
   // Derived locations under gateway.data_dir.
-  std::string RunDir() const { return gateway.data_dir + "/run"; }
+  std::string RunDir() const {
+    return gateway.run_dir.empty() ? gateway.data_dir + "/run" : gateway.run_dir;
+  }
   std::string DatabasePath() const { return gateway.data_dir + "/vmuc.db"; }
   std::string MetersDatabasePath() const { return gateway.data_dir + "/meters.db"; }
   std::string MeshSocketPath() const { return RunDir() + "/mesh.sock"; }

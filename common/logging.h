@@ -9,8 +9,12 @@
 
 namespace vmuc {
 
-// `level` is one of trace, debug, info, warn, error, critical, off.
+// `level` is one of trace, debug, info, warn, error, critical, off. Under systemd, when
+// stderr is the journal's stream, lines carry a syslog priority and no time stamp.
 absl::Status InitLogging(std::string_view program, std::string_view level);
+
+// Whether stderr is connected to the journal (JOURNAL_STREAM names it).
+bool StderrIsJournal();
 
 }  // namespace vmuc
 

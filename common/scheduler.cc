@@ -19,6 +19,14 @@ uint64_t SimulatedScheduler::RunUntil(TimePoint until) {
   return ran;
 }
 
+void RunEvery(Scheduler& scheduler, Duration period, absl::AnyInvocable<bool()> step) {
+  if (!step()) return;
+  scheduler.ScheduleAt(scheduler.Now() + period,
+                       [&scheduler, period, step = std::move(step)]() mutable {
+                         RunEvery(scheduler, period, std::move(step));
+                       });
+}
+
 uint64_t SimulatedScheduler::RunAsFastAsPossible(uint64_t max_tasks) {
   uint64_t ran = 0;
   while (ran < max_tasks) {

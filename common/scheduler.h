@@ -24,6 +24,10 @@ class Scheduler {
   virtual bool Cancel(TimerId id) = 0;
 };
 
+// Runs `step` now and then every `period` until it returns false (a poll or a keep-alive).
+// The scheduler must outlive the repetition.
+void RunEvery(Scheduler& scheduler, Duration period, absl::AnyInvocable<bool()> step);
+
 // A discrete-event scheduler over a SimulatedClock: the clock stands still while a task
 // runs and jumps to the next due time between tasks. Timers fire in time order, ties in
 // scheduling order.

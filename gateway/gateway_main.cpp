@@ -5,12 +5,12 @@
 #include <spdlog/spdlog.h>
 
 #include "common/event_loop.h"
+#include "common/listen_address.h"
 #include "common/strings.h"
 #include "common/worker.h"
 #include "gateway/api/gateway_service.h"
 #include "gateway/collector/collector.h"
 #include "gateway/collector/mqtt_payloads.h"
-#include "gateway/listen_address.h"
 #include "gateway/mqtt/publisher.h"
 #include "gateway/store/store.h"
 #include "radio_mesh/link_client.h"
@@ -21,9 +21,13 @@ int main(int argc, char** argv) {
   WorkerStart start = StartWorker("vmuc-gateway", "collector, store, MQTT and gRPC", argc, argv);
   if (!start.config) return start.exit_code;
   const Config* config = &*start.config;
-  if (auto status = CheckListenAddress(config->gateway.grpc_listen); !status.ok()) {
-    spdlog::critical("{}: gateway.grpc_listen: {}", config->source, AsStd(status.message()));
-    return kExitBadConfig;
+  if (config->gateway.allow_plaintext_non_loopback &&
+      !CheckListenAddress(config->gateway.grpc_listen).ok()) {
+    // The config loader refuses a non-loopback address unless this opt-in is set.
+    spdlog::warn(
+        "gRPC listens on {} in plain text beyond loopback "
+        "(gateway.allow_plaintext_non_loopback = true): keep it off untrusted networks",
+        config->gateway.grpc_listen);
   }
   if (config->mqtt.broker.empty()) {
     spdlog::critical("{}: mqtt.broker: empty; run under vmuc (which starts a broker) or set it",

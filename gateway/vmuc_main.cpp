@@ -18,8 +18,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/asio.h"
+#include "common/event_loop.h"
 #include "common/logging.h"
 #include "common/net.h"
+#include "common/service_notify.h"
+#include "common/version.h"
 #include "common/worker.h"
 #include "gateway/supervisor/process_supervisor.h"
 #include "meters/fleet.h"
@@ -30,6 +33,13 @@ using namespace vmuc;
 
 std::filesystem::path ExecutableDir() {
   return std::filesystem::read_symlink("/proc/self/exe").parent_path();
+}
+
+// The helpers sit beside vmuc in a build tree and in libexec once installed.
+std::filesystem::path HelperDir() {
+  const std::filesystem::path beside = ExecutableDir();
+  if (std::filesystem::exists(beside / "vmuc-meterd")) return beside;
+  return kInstalledHelperDir;
 }
 
 // A mosquitto of our own on a free loopback port, persisting under data_dir/mosquitto so
@@ -59,32 +69,37 @@ absl::StatusOr<std::pair<supervisor::ChildSpec, std::string>> ChildBroker(const 
 constexpr std::chrono::seconds kReadinessLimit{30};
 constexpr std::chrono::milliseconds kReadinessPoll{100};
 
-// Polls on `io` until every address accepts a connection, then calls on_done(true); after
+// Polls until every address accepts a connection, then calls on_done(true); after
 // kReadinessLimit calls on_done(false). The probes are loopback connects (microseconds).
-void WhenListening(asio::io_context& io, std::vector<std::string> addresses,
+void WhenListening(Scheduler& scheduler, std::vector<std::string> addresses,
                    std::function<void(bool)> on_done) {
-  auto timer = std::make_shared<asio::steady_timer>(io);
-  auto deadline = std::chrono::steady_clock::now() + kReadinessLimit;
-  auto poll = std::make_shared<std::function<void()>>();
-  *poll = [timer, deadline, addresses = std::move(addresses), on_done = std::move(on_done),
-           weak_poll = std::weak_ptr<std::function<void()>>(poll)] {
-    bool all_listening = true;
-    for (const std::string& address : addresses) {
-      if (!ProbeStreamListener(address, kReadinessPoll).ok()) all_listening = false;
-    }
-    if (all_listening || std::chrono::steady_clock::now() >= deadline) {
-      on_done(all_listening);
-      return;
-    }
-    auto next = weak_poll.lock();
-    if (!next) return;
-    timer->expires_after(kReadinessPoll);
-    timer->async_wait([next](const std::error_code& error) {
-      if (!error) (*next)();
-    });
-  };
-  // The timer's handler owns the poll function from here on; the first run is posted.
-  asio::post(io, [poll] { (*poll)(); });
+  const TimePoint deadline = scheduler.Now() + kReadinessLimit;
+  RunEvery(scheduler, kReadinessPoll,
+           [&scheduler, deadline, addresses = std::move(addresses), on_done = std::move(on_done)] {
+             bool all_listening = true;
+             for (const std::string& address : addresses) {
+               if (!ProbeStreamListener(address, kReadinessPoll).ok()) all_listening = false;
+             }
+             if (!all_listening && scheduler.Now() < deadline) return true;  // poll again
+             on_done(all_listening);
+             return false;
+           });
+}
+
+void NotifyOrLog(const ServiceNotifier& systemd, std::string_view state) {
+  if (auto status = systemd.Notify(state); !status.ok()) {
+    spdlog::warn("systemd notification: {}", status.ToString());
+  }
+}
+
+// WatchdogSec=: a keep-alive at half the period (sd_watchdog_enabled(3)) from the
+// supervisor's own loop, so a wedged loop lets systemd restart the service.
+void KeepWatchdogFed(Scheduler& scheduler, const ServiceNotifier& systemd) {
+  if (!systemd.watchdog_interval()) return;
+  RunEvery(scheduler, *systemd.watchdog_interval() / 2, [&systemd] {
+    NotifyOrLog(systemd, "WATCHDOG=1");
+    return true;
+  });
 }
 
 int CheckConfig(const std::string& path) {
@@ -109,6 +124,7 @@ int main(int argc, char** argv) {
   WorkerFlags flags;
   app.add_option("-c,--config", flags.config_path, "configuration file (TOML)")
       ->capture_default_str();
+  app.set_version_flag("--version", absl::StrCat("vmuc ", kVersion));
   std::string check_path;
   auto* check = app.add_subcommand("check-config", "validate a configuration file");
   check->add_option("file", check_path, "the file to check")->required();
@@ -118,6 +134,8 @@ int main(int argc, char** argv) {
     return app.exit(error) == 0 ? kExitOk : kExitBadConfig;
   }
   if (*check) return CheckConfig(check_path);
+  // Before any child exists: the children must not inherit systemd's socket.
+  const ServiceNotifier systemd = ServiceNotifier::TakeFromEnvironment();
 
   auto config = LoadWorkerConfig(flags);
   if (!config) return kExitBadConfig;
@@ -155,15 +173,18 @@ int main(int argc, char** argv) {
     common_args.push_back(std::to_string(ToUnixMicros(RealClock().Now())));
   }
   const std::filesystem::path bin = ExecutableDir();
+  const std::filesystem::path helper_dir = HelperDir();
   for (const char* name : {"vmuc-mesh", "vmuc-gateway", "vmuc-meterd"}) {
     supervisor::ChildSpec spec;
     spec.name = name;
-    spec.argv = {(bin / name).string()};
+    spec.argv = {(helper_dir / name).string()};
     spec.argv.insert(spec.argv.end(), common_args.begin(), common_args.end());
     children.push_back(std::move(spec));
   }
 
   asio::io_context io;
+  const RealClock real_clock;
+  AsioScheduler scheduler(io, real_clock);
   supervisor::SupervisorOptions options;
   options.restart_backoff_initial = config->supervisor.restart_backoff_initial;
   options.restart_backoff_max = config->supervisor.restart_backoff_max;
@@ -175,6 +196,7 @@ int main(int argc, char** argv) {
   supervisor::ProcessSupervisor processes(io, options);
   processes.set_on_fatal([&](const absl::Status& status) {
     spdlog::critical("giving up: {}", status.ToString());
+    NotifyOrLog(systemd, absl::StrCat("STOPPING=1\nSTATUS=giving up: ", status.message()));
     exit_code = kExitFailure;
     processes.Stop([&io] { io.stop(); });
   });
@@ -192,6 +214,12 @@ int main(int argc, char** argv) {
       spdlog::warn("the broker ({}) or gRPC ({}) does not accept connections yet after {} s",
                    broker, config->gateway.grpc_listen, kReadinessLimit.count());
     }
+    // Type=notify: systemd holds back units ordered after vmuc until this arrives. Late
+    // children still count as started (they are restarted if they die), so READY is sent
+    // either way, with a status saying which.
+    NotifyOrLog(systemd,
+                absl::StrCat("READY=1\nSTATUS=", config->fleet.meters, " meters, gRPC on ",
+                             config->gateway.grpc_listen, ready ? "" : " (not all listening yet)"));
     std::cout << "vmuc is up: " << config->fleet.meters << " meters, gRPC on "
               << config->gateway.grpc_listen << ", MQTT broker " << broker << "\n"
               << "Look at it with:\n"
@@ -203,10 +231,12 @@ int main(int argc, char** argv) {
   };
   // "Up" is said once the broker and the gRPC API accept connections, so the commands
   // printed work when a user types them (the children start listening a moment later).
-  WhenListening(io, {broker, config->gateway.grpc_listen}, announce);
+  WhenListening(scheduler, {broker, config->gateway.grpc_listen}, announce);
 
+  KeepWatchdogFed(scheduler, systemd);
   OnTerminationSignal(io, [&](int signal_number) {
     spdlog::info("signal {}: stopping every child", signal_number);
+    NotifyOrLog(systemd, "STOPPING=1");
     processes.Stop([&io] { io.stop(); });
   });
   io.run();

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "common/net.h"
+#include "common/version.h"
 #include "gmock/gmock.h"
 #include "tests/integration/test_process.h"
 
@@ -80,6 +81,17 @@ TEST(CliTest, VmucctlBadArgumentsExit2AndUnreachableGatewayExits4) {
   const CommandResult run =
       RunCommand(kBin + "/vmucctl --server 127.0.0.1:" + std::to_string(*port) + " meters");
   EXPECT_EQ(run.exit_code, 4) << run.output;
+  const CommandResult health =
+      RunCommand(kBin + "/vmucctl --server 127.0.0.1:" + std::to_string(*port) + " health");
+  EXPECT_EQ(health.exit_code, 4) << health.output;
+}
+
+TEST(CliTest, EveryProgramPrintsTheProjectVersion) {
+  for (const char* program : {"vmuc", "vmucctl"}) {
+    const CommandResult run = RunCommand(kBin + "/" + program + " --version");
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(run.output, std::string(program) + " " + kVersion + "\n");
+  }
 }
 
 TEST(CliTest, MeterdRefusesAStoreAheadOfItsClockAndABadRunUntil) {

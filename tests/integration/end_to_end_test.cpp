@@ -206,6 +206,9 @@ TEST_F(EndToEndTest, ReadingsMatchTheCoreOverMqttAndGrpcAndSurviveAMeterHostKill
   // 2b. vmucctl, as a user runs it, against the live gateway.
   {
     const std::string ctl = std::string(VMUC_BIN_DIR "/vmucctl --server ") + grpc_address_;
+    const auto health_run = RunCommand(ctl + " health");
+    EXPECT_EQ(health_run.exit_code, 0) << health_run.output;
+    EXPECT_EQ(health_run.output, "SERVING\n");
     const auto meters_run = RunCommand(ctl + " meters");
     EXPECT_EQ(meters_run.exit_code, 0) << meters_run.output;
     EXPECT_EQ(std::count(meters_run.output.begin(), meters_run.output.end(), '\n'), kMeters + 1)

@@ -74,6 +74,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[fleeet]\n", "bad.toml:1:2: fleeet: unknown section"},
         BadCase{"[time]\nmode = \"fast\"\n", "bad.toml:2:8: time.mode: 'fast' is not one of"},
         BadCase{"[gateway]\nname = 7\n", "bad.toml:2:8: gateway.name: must be a string"},
+        BadCase{"[gateway]\ngrpc_listen = \"0.0.0.0:50051\"\n",
+                "bad.toml:2:15: gateway.grpc_listen: '0.0.0.0:50051' is not a loopback address"},
+        BadCase{"[gateway]\nallow_plaintext_non_loopback = \"yes\"\n",
+                "bad.toml:2:32: gateway.allow_plaintext_non_loopback: must be true or false"},
         BadCase{"[time]\nstart = 2026-01-01T00:00:00\n",
                 "bad.toml:2:9: time.start: must be a date-time with offset"},
         BadCase{"[fleet\n", "bad.toml:1:"},
@@ -83,6 +87,24 @@ INSTANTIATE_TEST_SUITE_P(
                 "bad.toml:1:1: fleet.two_phase_percent: single_phase_percent + two_phase_percent"},
         BadCase{"[supervisor]\nrestart_backoff_initial_ms = 5000\nrestart_backoff_max_ms = 100\n",
                 "bad.toml:1:1: supervisor.restart_backoff_max_ms: must not be below"}));
+
+TEST(ConfigTest, RunDirDefaultsUnderDataDirAndCanMoveOut) {
+  auto beside = LoadConfigString("[gateway]\ndata_dir = \"/var/lib/vmuc/\"\n", "t.toml");
+  ASSERT_TRUE(beside.ok()) << beside.status();
+  EXPECT_EQ(beside->gateway.data_dir, "/var/lib/vmuc");
+  EXPECT_EQ(beside->RunDir(), "/var/lib/vmuc/run");
+  EXPECT_FALSE(beside->gateway.allow_plaintext_non_loopback);
+  // The Debian package keeps sockets and pid files in systemd's RuntimeDirectory.
+  auto moved = LoadConfigString(
+      "[gateway]\ndata_dir = \"/var/lib/vmuc\"\nrun_dir = \"/run/vmuc/\"\n"
+      "allow_plaintext_non_loopback = true\n",
+      "t.toml");
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->RunDir(), "/run/vmuc");
+  EXPECT_EQ(moved->MeshSocketPath(), "/run/vmuc/mesh.sock");
+  EXPECT_EQ(moved->DatabasePath(), "/var/lib/vmuc/vmuc.db");
+  EXPECT_TRUE(moved->gateway.allow_plaintext_non_loopback);
+}
 
 TEST(ConfigTest, MissingFileIsNotFound) {
   auto config = LoadConfigFile("/nonexistent/vmuc.toml");

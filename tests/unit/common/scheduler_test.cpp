@@ -24,6 +24,18 @@ TEST(SimulatedSchedulerTest, FiresInTimeOrderThenSchedulingOrder) {
   EXPECT_EQ(scheduler.Now(), kStart + 10s);
 }
 
+TEST(SimulatedSchedulerTest, RunEveryRepeatsUntilTheStepSaysStop) {
+  SimulatedScheduler scheduler(kStart);
+  std::vector<TimePoint> runs;
+  RunEvery(scheduler, 250ms, [&] {
+    runs.push_back(scheduler.Now());
+    return runs.size() < 4;
+  });
+  ASSERT_EQ(runs.size(), 1u);  // the first run is at once
+  scheduler.RunUntil(kStart + 10s);
+  EXPECT_EQ(runs, (std::vector<TimePoint>{kStart, kStart + 250ms, kStart + 500ms, kStart + 750ms}));
+}
+
 TEST(SimulatedSchedulerTest, ClockStandsAtEachTaskDueTime) {
   SimulatedScheduler scheduler(kStart);
   std::vector<TimePoint> seen;

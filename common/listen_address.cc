@@ -1,13 +1,13 @@
-#include "gateway/listen_address.h"
+#include "common/listen_address.h"
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
 
-namespace vmuc::gateway {
+namespace vmuc {
 
-absl::Status CheckListenAddress(std::string_view address_text) {
+absl::Status CheckListenAddress(std::string_view address_text, bool allow_non_loopback) {
   const absl::string_view address = AsAbsl(address_text);
   if (absl::StartsWith(address, "unix:")) return absl::OkStatus();
   const size_t colon = address.rfind(':');
@@ -18,7 +18,8 @@ absl::Status CheckListenAddress(std::string_view address_text) {
         absl::StrCat("'", address, "' is not HOST:PORT (e.g. 127.0.0.1:50051)"));
   }
   const absl::string_view host = address.substr(0, colon);
-  if (absl::StartsWith(host, "127.") || host == "localhost" || host == "[::1]") {
+  if (allow_non_loopback || absl::StartsWith(host, "127.") || host == "localhost" ||
+      host == "[::1]") {
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(
@@ -27,4 +28,4 @@ absl::Status CheckListenAddress(std::string_view address_text) {
                    "which this version does not offer yet"));
 }
 
-}  // namespace vmuc::gateway
+}  // namespace vmuc

@@ -1,8 +1,8 @@
-#include "gateway/listen_address.h"
+#include "common/listen_address.h"
 
 #include <gtest/gtest.h>
 
-namespace vmuc::gateway {
+namespace vmuc {
 namespace {
 
 TEST(ListenAddressTest, LoopbackAndUnixSocketsAreAllowed) {
@@ -21,5 +21,12 @@ TEST(ListenAddressTest, EverythingElseNeedsTls) {
   EXPECT_FALSE(CheckListenAddress("127.0.0.1:99999").ok());
 }
 
+TEST(ListenAddressTest, TheOptInLiftsOnlyTheLoopbackRule) {
+  EXPECT_TRUE(CheckListenAddress("0.0.0.0:50051", /*allow_non_loopback=*/true).ok());
+  EXPECT_TRUE(CheckListenAddress("[::]:50051", /*allow_non_loopback=*/true).ok());
+  EXPECT_FALSE(CheckListenAddress("0.0.0.0", /*allow_non_loopback=*/true).ok());
+  EXPECT_FALSE(CheckListenAddress("0.0.0.0:70000", /*allow_non_loopback=*/true).ok());
+}
+
 }  // namespace
-}  // namespace vmuc::gateway
+}  // namespace vmuc
