@@ -1,11 +1,12 @@
 # Thin wrapper around the CMake presets (CMakePresets.json). The README's two commands:
 #   make run    install what is missing, build, start the gateway on config/vmuc.toml
-#   make test   install what is missing, build the dev and asan presets, run every test
+#   make test   install what is missing, build the dev and asan presets, run every test,
+#               then the packaging tests (the .deb and the Docker images, through podman)
 JOBS ?= 2
 CONFIG ?= config/vmuc.toml
 CTEST_FLAGS ?= --output-on-failure -j $(JOBS) --timeout 600
 
-.PHONY: all deps build release test test-dev test-asan run bench format clean
+.PHONY: all deps build release test test-dev test-asan test-package run bench format clean deb
 
 all: build
 
@@ -28,10 +29,19 @@ test-asan: deps
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan $(CTEST_FLAGS)
 
-test: test-dev test-asan
+# packaging/tests/run: needs root (podman, debootstrap) and the Debian mirror.
+test-package: deps
+	packaging/tests/run
+
+test: test-dev test-asan test-package
 
 run: build
 	build/dev/bin/vmuc --config $(CONFIG)
+
+# The Debian package (packaging/debian), built from the working tree into build/deb/.
+deb:
+	@scripts/install-deps --package
+	packaging/build-deb build/deb
 
 bench: release
 	build/release/bin/vmuc_bench

@@ -2,7 +2,7 @@
 // vmuc-gateway and vmuc-meterd from one config, restarts a child that dies, and on
 // SIGTERM/SIGINT stops them all and exits 0 with no child left behind.
 //
-//   vmuc [--config FILE]            run the gateway
+//   vmuc [--config FILE] [--mqtt-broker URL]   run the gateway
 //   vmuc check-config FILE          validate a config file (exit 2 when it is bad)
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -124,6 +124,8 @@ int main(int argc, char** argv) {
   WorkerFlags flags;
   app.add_option("-c,--config", flags.config_path, "configuration file (TOML)")
       ->capture_default_str();
+  app.add_option("--mqtt-broker", flags.mqtt_broker,
+                 "use this broker (tcp://host:port) instead of the config's mqtt.broker");
   app.set_version_flag("--version", absl::StrCat("vmuc ", kVersion));
   std::string check_path;
   auto* check = app.add_subcommand("check-config", "validate a configuration file");
@@ -142,6 +144,12 @@ int main(int argc, char** argv) {
   // Bad meter codes stop the run here, with the config's file and line, not in a child.
   if (auto setup = meters::FleetSetup(config->fleet); !setup.ok()) {
     std::cerr << setup.status().message() << "\n";
+    return kExitBadConfig;
+  }
+  if (const std::string& broker = config->mqtt.broker;
+      !broker.empty() && (!broker.starts_with("tcp://") || broker.rfind(':') < 6)) {
+    std::cerr << (flags.mqtt_broker.empty() ? config->source + ": mqtt.broker" : "--mqtt-broker")
+              << ": '" << broker << "' is not tcp://HOST:PORT\n";
     return kExitBadConfig;
   }
   if (auto status = InitLogging("vmuc", config->logging.level); !status.ok()) {

@@ -86,6 +86,13 @@ TEST(CliTest, VmucctlBadArgumentsExit2AndUnreachableGatewayExits4) {
   EXPECT_EQ(health.exit_code, 4) << health.output;
 }
 
+TEST(CliTest, ABrokerThatIsNotATcpUrlExits2) {
+  const CommandResult run = RunCommand(kBin + "/vmuc --config " VMUC_SOURCE_DIR
+                                              "/config/vmuc.toml --mqtt-broker mosq:1883");
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("--mqtt-broker: 'mosq:1883' is not tcp://HOST:PORT"));
+}
+
 TEST(CliTest, EveryProgramPrintsTheProjectVersion) {
   for (const char* program : {"vmuc", "vmucctl"}) {
     const CommandResult run = RunCommand(kBin + "/" + program + " --version");
