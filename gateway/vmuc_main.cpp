@@ -222,12 +222,6 @@ int main(int argc, char** argv) {
       spdlog::warn("the broker ({}) or gRPC ({}) does not accept connections yet after {} s",
                    broker, config->gateway.grpc_listen, kReadinessLimit.count());
     }
-    // Type=notify: systemd holds back units ordered after vmuc until this arrives. Late
-    // children still count as started (they are restarted if they die), so READY is sent
-    // either way, with a status saying which.
-    NotifyOrLog(systemd,
-                absl::StrCat("READY=1\nSTATUS=", config->fleet.meters, " meters, gRPC on ",
-                             config->gateway.grpc_listen, ready ? "" : " (not all listening yet)"));
     std::cout << "vmuc is up: " << config->fleet.meters << " meters, gRPC on "
               << config->gateway.grpc_listen << ", MQTT broker " << broker << "\n"
               << "Look at it with:\n"
@@ -236,6 +230,12 @@ int main(int argc, char** argv) {
               << "  mosquitto_sub -h " << broker_host << " -p " << broker_port << " -t '"
               << config->mqtt.topic_prefix << "/" << config->gateway.name << "/#' -v\n"
               << "Stop with Ctrl-C." << std::endl;
+    // Type=notify: systemd holds back units ordered after vmuc until this arrives. Late
+    // children still count as started (they are restarted if they die), so READY is sent
+    // either way, with a status saying which.
+    NotifyOrLog(systemd,
+                absl::StrCat("READY=1\nSTATUS=", config->fleet.meters, " meters, gRPC on ",
+                             config->gateway.grpc_listen, ready ? "" : " (not all listening yet)"));
   };
   // "Up" is said once the broker and the gRPC API accept connections, so the commands
   // printed work when a user types them (the children start listening a moment later).
