@@ -51,7 +51,10 @@ absl::Status ServiceNotifier::Notify(std::string_view state) const {
       static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + socket_path_.size());
   const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
-  const ssize_t sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
+  // MSG_DONTWAIT: a manager that does not read (its queue holds net.unix.max_dgram_qlen
+  // datagrams, 10 by default) must not stall the caller's event loop; the message is lost
+  // and the caller told.
+  const ssize_t sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
                                 reinterpret_cast<const sockaddr*>(&address), length);
   const int saved = errno;
   ::close(fd);

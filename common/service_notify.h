@@ -32,6 +32,7 @@ class ServiceNotifier {
   std::optional<std::chrono::microseconds> watchdog_interval() const { return watchdog_; }
 
   // Sends `state`, e.g. "READY=1\nSTATUS=100 meters". OK and nothing sent when disabled.
+  // Never blocks: Unavailable when the manager's queue is full.
   absl::Status Notify(std::string_view state) const;
 
  private:

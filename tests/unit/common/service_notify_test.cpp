@@ -79,6 +79,23 @@ TEST(ServiceNotifyTest, SendsToAnAbstractSocket) {
   EXPECT_EQ(manager.Receive(), "WATCHDOG=1");
 }
 
+TEST(ServiceNotifyTest, AManagerThatDoesNotReadNeverBlocksTheSender) {
+  const std::string name = "@vmuc-notify-full-" + std::to_string(::getpid());
+  FakeManagerSocket manager(name);
+  const ServiceNotifier notifier(name, std::nullopt);
+  // More than any net.unix.max_dgram_qlen: a blocking send would hang here.
+  int refused = 0;
+  for (int i = 0; i < 5000; ++i) {
+    const absl::Status status = notifier.Notify("WATCHDOG=1");
+    if (!status.ok()) {
+      EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+      ++refused;
+    }
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_EQ(manager.Receive(), "WATCHDOG=1");  // the queued ones are intact
+}
+
 TEST(ServiceNotifyTest, AWatchdogForAnotherProcessIsNotOurs) {
   ::setenv("NOTIFY_SOCKET", "@x", 1);
   ::setenv("WATCHDOG_USEC", "1000000", 1);
