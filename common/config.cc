@@ -284,11 +284,13 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
     return absl::InvalidArgumentError(absl::StrCat(node ? Where(file, node->source()) : file,
                                                    ": gateway.grpc_listen: ", listen.message()));
   }
-  for (std::string* dir : {&config.gateway.data_dir, &config.gateway.run_dir}) {
-    if (dir != &config.gateway.data_dir && dir->empty()) continue;  // run_dir: <data_dir>/run
-    *dir = std::filesystem::absolute(*dir).lexically_normal();
-    if (dir->size() > 1 && dir->back() == '/') dir->pop_back();
-  }
+  auto make_absolute = [](std::string& dir) {
+    dir = std::filesystem::absolute(dir).lexically_normal();
+    if (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  };
+  make_absolute(config.gateway.data_dir);
+  if (!config.gateway.run_dir.empty())
+    make_absolute(config.gateway.run_dir);  // empty: <data_dir>/run
   return config;
 }
 
