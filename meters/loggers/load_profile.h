@@ -38,6 +38,8 @@ class LoadProfileLog final : public ProfileLog {
   void SetBaseline(const RegisterSet& total);
 
   const LoadProfileLayout& layout() const { return layout_; }
+  // Z29's channels in column order (what the COSEM capture objects list).
+  const std::vector<LoadProfileChannel>& channel_list() const { return channel_list_; }
   // Entries, read-out and image: ProfileLog's; columns index Z29's channels.
 
   // The state besides the image's pages: the image's cursor and the previous values the
