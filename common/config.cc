@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <initializer_list>
 #include <limits>
@@ -177,7 +178,7 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   absl::Status status;
 
   static const std::set<std::string, std::less<>> kSections = {
-      "gateway", "mqtt", "time", "fleet", "mesh", "supervisor", "logging"};
+      "gateway", "mqtt", "time", "fleet", "mesh", "dlms", "supervisor", "logging"};
   for (const auto& [key, value] : root) {
     if (!kSections.contains(key.str())) {
       return absl::InvalidArgumentError(
@@ -236,6 +237,13 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   SectionReader mesh(file, "mesh", root.get("mesh"), {"mode"}, &status);
   mesh.OneOf("mode", &config.mesh.mode, {"passthrough"});
 
+  SectionReader dlms(file, "dlms", root.get("dlms"),
+                     {"wrapper_listen", "hdlc_listen", "key_store", "flag_id"}, &status);
+  dlms.String("wrapper_listen", &config.dlms.wrapper_listen);
+  dlms.String("hdlc_listen", &config.dlms.hdlc_listen);
+  dlms.String("key_store", &config.dlms.key_store);
+  dlms.String("flag_id", &config.dlms.flag_id);
+
   SectionReader supervisor(file, "supervisor", root.get("supervisor"),
                            {"restart_backoff_initial_ms", "restart_backoff_max_ms",
                             "crash_loop_limit", "crash_loop_window_s", "stop_timeout_ms"},
@@ -284,6 +292,26 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
     return absl::InvalidArgumentError(absl::StrCat(node ? Where(file, node->source()) : file,
                                                    ": gateway.grpc_listen: ", listen.message()));
   }
+  for (const char* key : {"wrapper_listen", "hdlc_listen"}) {
+    const std::string& address = std::string_view(key) == "wrapper_listen"
+                                     ? config.dlms.wrapper_listen
+                                     : config.dlms.hdlc_listen;
+    if (address.empty()) continue;
+    // DLMS carries its own security (LLS, HLS-GMAC): any address may be served.
+    if (auto listen = CheckListenAddress(address, /*allow_non_loopback=*/true); !listen.ok()) {
+      const toml::node* node = root.at_path(std::string("dlms.") + key).node();
+      return absl::InvalidArgumentError(absl::StrCat(node ? Where(file, node->source()) : file,
+                                                     ": dlms.", key, ": ", listen.message()));
+    }
+  }
+  if (config.dlms.flag_id.size() != 3 ||
+      !std::all_of(config.dlms.flag_id.begin(), config.dlms.flag_id.end(),
+                   [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    const toml::node* node = root.at_path("dlms.flag_id").node();
+    return absl::InvalidArgumentError(
+        absl::StrCat(node ? Where(file, node->source()) : file,
+                     ": dlms.flag_id: must be three capital letters (the FLAG manufacturer id)"));
+  }
   auto make_absolute = [](std::string& dir) {
     dir = std::filesystem::absolute(dir).lexically_normal();
     if (dir.size() > 1 && dir.back() == '/') dir.pop_back();
@@ -291,6 +319,9 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   make_absolute(config.gateway.data_dir);
   if (!config.gateway.run_dir.empty())
     make_absolute(config.gateway.run_dir);  // empty: <data_dir>/run
+  if (!config.dlms.key_store.empty()) {
+    config.dlms.key_store = std::filesystem::absolute(config.dlms.key_store).lexically_normal();
+  }
   return config;
 }
 

@@ -72,6 +72,21 @@ struct FleetSection {
   std::string codes_where;                            // "FILE:LINE:COL" of the keys
 };
 
+// The DLMS/COSEM pass-through for external clients (docs/dlms.md).
+struct DlmsSection {
+  // IEC 62056-47 wrapper over TCP; the destination wPort names the meter (its node
+  // address). Empty: off.
+  std::string wrapper_listen = "127.0.0.1:4059";
+  // IEC 62056-46 HDLC over TCP; the lower (physical) server address names the meter.
+  // Empty: off.
+  std::string hdlc_listen = "127.0.0.1:4060";
+  // The meters' keys and LLS password (dlms/key_store.h). Empty:
+  // <data_dir>/dlms-keys.toml, which vmuc creates with a random master secret on its
+  // first start.
+  std::string key_store;
+  std::string flag_id = "KAM";  // manufacturer FLAG id: system titles, device names
+};
+
 struct MeshSection {
   std::string mode = "passthrough";
 };
@@ -95,6 +110,7 @@ struct Config {
   TimeSection time;
   FleetSection fleet;
   MeshSection mesh;
+  DlmsSection dlms;
   SupervisorSection supervisor;
   LoggingSection logging;
 
@@ -105,6 +121,9 @@ struct Config {
   std::string DatabasePath() const { return gateway.data_dir + "/vmuc.db"; }
   std::string MetersDatabasePath() const { return gateway.data_dir + "/meters.db"; }
   std::string MeshSocketPath() const { return RunDir() + "/mesh.sock"; }
+  std::string DlmsKeyStorePath() const {
+    return dlms.key_store.empty() ? gateway.data_dir + "/dlms-keys.toml" : dlms.key_store;
+  }
   std::string MqttClientId() const {
     return mqtt.client_id.empty() ? "vmuc-" + gateway.name : mqtt.client_id;
   }

@@ -18,6 +18,9 @@ inline constexpr NodeAddress kMaxNodeAddress = (1u << 28) - 1;
 enum class PayloadKind : uint8_t {
   kDlmsApdu = 1,      // an xDLMS APDU (IEC 62056-5-3)
   kMbusTelegram = 2,  // an EN 13757-3 telegram
+  // A wrapper PDU (IEC 62056-47) of a DLMS session between the collector and a meter:
+  // source and destination wPorts are the client SAP and the meter's logical device.
+  kDlmsWrapper = 3,
 };
 
 struct Frame {
@@ -26,6 +29,10 @@ struct Frame {
   PayloadKind kind = PayloadKind::kDlmsApdu;
   std::vector<uint8_t> payload;
   TimePoint sent_at{};
+  // The collector's session the frame belongs to (kDlmsWrapper): one per client connection
+  // it relays, so that a meter keeps their associations apart, as a real meter keeps those
+  // of separate TCP connections. 0: none.
+  uint64_t session = 0;
 };
 
 }  // namespace vmuc

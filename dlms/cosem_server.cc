@@ -132,6 +132,19 @@ std::vector<uint8_t> CosemServer::Handle(uint64_t session, uint16_t client_sap,
 
   auto it = associations_.find(key);
   if (it == associations_.end()) {
+    if (const ClientConfig* client = ClientFor(client_sap);
+        client != nullptr && client->pre_established && apdu[0] != kRlrqTag) {
+      Association association;
+      association.config = client;
+      association.authenticated = true;
+      association.conformance = client->conformance;
+      association.client_max_pdu = options_.max_pdu_size;
+      association.last_activity = now;
+      association.own_objects = OwnObjects(association);
+      it = associations_.emplace(key, std::move(association)).first;
+    }
+  }
+  if (it == associations_.end()) {
     if (apdu[0] == kRlrqTag) return EncodeApdu(ReleaseResponse{});
     // Green Book 9.3.2: no xDLMS service outside an application association.
     return Exception(StateError::kServiceNotAllowed, ServiceError::kOperationNotPossible);

@@ -108,6 +108,9 @@ struct ClientConfig {
   // The services this client may be granted; the AARE grants this AND what the AARQ
   // proposes (a subset, as common clients require; cosem-object-model.md).
   uint32_t conformance = 0;
+  // A pre-established association (Green Book 9.3.2.2): it exists without AARQ, with
+  // `conformance` granted, and cannot be released. Lowest security only.
+  bool pre_established = false;
 };
 
 struct CosemServerOptions {

@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <sys/stat.h>
 #include <toml++/toml.h>
 #include <unistd.h>
@@ -333,6 +334,28 @@ absl::StatusOr<KeyStore> KeyStore::LoadFile(const std::string& path) {
   absl::StatusOr<KeyStore> store = LoadString(text, path);
   OPENSSL_cleanse(text.data(), text.size());
   return store;
+}
+
+absl::StatusOr<KeyStore> KeyStore::Generate() {
+  std::array<uint8_t, 32> secret{};
+  std::array<uint8_t, 8> digits{};
+  if (RAND_bytes(secret.data(), static_cast<int>(secret.size())) != 1 ||
+      RAND_bytes(digits.data(), static_cast<int>(digits.size())) != 1) {
+    return absl::InternalError("OpenSSL's random generator failed");
+  }
+  std::string password;
+  for (uint8_t d : digits) password.push_back(static_cast<char>('0' + d % 10));
+  KeyStore store = Derived(secret, std::move(password));
+  OPENSSL_cleanse(secret.data(), secret.size());
+  return store;
+}
+
+absl::StatusOr<bool> KeyStore::CreateIfMissing(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::exists(path, error)) return false;
+  VMUC_ASSIGN_OR_RETURN(KeyStore store, Generate());
+  VMUC_RETURN_IF_ERROR(store.SaveFile(path));
+  return true;
 }
 
 KeyStore KeyStore::Derived(std::span<const uint8_t> master_secret, std::string lls_password) {

@@ -74,6 +74,12 @@ class KeyStore {
   // Every meter's keys derived from `master_secret` (16 or 32 bytes), with one LLS password
   // (empty, or 1..32 printable ASCII). Aborts on other sizes: a programming error.
   static KeyStore Derived(std::span<const uint8_t> master_secret, std::string lls_password);
+  // A new store for a fleet: a 32-byte master secret and an 8-digit LLS password from
+  // OpenSSL's random generator (real randomness, unlike the simulation's seeded one: these
+  // are secrets). Internal if the generator fails.
+  static absl::StatusOr<KeyStore> Generate();
+  // Creates `path` with Generate() unless it exists; true when it made one.
+  static absl::StatusOr<bool> CreateIfMissing(const std::string& path);
 
   // The keys of `meter_id`: its entry's keys, the rest derived from the master secret;
   // the LLS password from its entry, else [fleet]'s, else empty. InvalidArgument for an id

@@ -11,6 +11,7 @@
 namespace vmuc::dlms {
 
 enum class Unit : uint8_t {
+  kSecond = 7,           // s, a duration
   kWatt = 27,            // W, active power
   kVoltAmpere = 28,      // VA, apparent power
   kVar = 29,             // var, reactive power
@@ -48,6 +49,8 @@ constexpr std::string_view UnitSymbol(Unit unit) {
       return "Hz";
     case Unit::kPercent:
       return "%";
+    case Unit::kSecond:
+      return "s";
     case Unit::kNone:
       return "";
   }

@@ -12,6 +12,7 @@
 #include "gateway/collector/collector.h"
 #include "gateway/collector/mqtt_payloads.h"
 #include "gateway/mqtt/publisher.h"
+#include "gateway/passthrough/dlms_passthrough.h"
 #include "gateway/store/store.h"
 #include "radio_mesh/link_client.h"
 
@@ -83,9 +84,39 @@ int main(int argc, char** argv) {
   link_options.role = link::ROLE_COLLECTOR;
   link_options.name = "vmuc-gateway/collector";
   link_options.nodes = {kCollectorNode};
+  std::unique_ptr<DlmsPassthrough> passthrough;  // set before the link delivers anything
   radio_mesh::LinkClient link(link_options, [&](std::vector<Frame> frames) {
-    loop.Post([&collector, frames = std::move(frames)] { collector.OnFrames(frames); });
+    loop.Post([&collector, &passthrough, frames = std::move(frames)] {
+      // Session frames answer pass-through clients; the rest is collected.
+      std::vector<Frame> collected;
+      collected.reserve(frames.size());
+      for (const Frame& frame : frames) {
+        if (frame.kind == PayloadKind::kDlmsWrapper) {
+          passthrough->OnFrame(frame);
+        } else {
+          collected.push_back(frame);
+        }
+      }
+      if (!collected.empty()) collector.OnFrames(collected);
+    });
   });
+  passthrough = std::make_unique<DlmsPassthrough>(
+      loop.io(),
+      DlmsPassthroughOptions{.wrapper_listen = config->dlms.wrapper_listen,
+                             .hdlc_listen = config->dlms.hdlc_listen,
+                             .max_node = config->fleet.meters},
+      [&link](Frame frame) { link.Send(std::move(frame)); }, *clock);
+  // Bound before the loop runs, so a port taken is a start-up error.
+  if (auto status = passthrough->Start(); !status.ok()) {
+    spdlog::critical("DLMS pass-through: {}", status.ToString());
+    return kExitFailure;
+  }
+  if (!config->dlms.wrapper_listen.empty()) {
+    spdlog::info("DLMS wrapper pass-through on {}", config->dlms.wrapper_listen);
+  }
+  if (!config->dlms.hdlc_listen.empty()) {
+    spdlog::info("DLMS HDLC pass-through on {}", config->dlms.hdlc_listen);
+  }
   loop.Start();
   link.Start();
 
@@ -97,6 +128,7 @@ int main(int argc, char** argv) {
   io.run();
   link.Stop();
   loop.Stop();
+  passthrough->Stop();  // the loop's thread has ended
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   (*publisher)->Stop();
   spdlog::info("stopped; {} frames stored, {} rejected", collector.frames_accepted(),

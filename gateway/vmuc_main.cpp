@@ -24,6 +24,7 @@
 #include "common/service_notify.h"
 #include "common/version.h"
 #include "common/worker.h"
+#include "dlms/key_store.h"
 #include "gateway/supervisor/process_supervisor.h"
 #include "meters/fleet.h"
 
@@ -159,6 +160,20 @@ int main(int argc, char** argv) {
   if (auto status = CreateDirectories(config->RunDir()); !status.ok()) {
     spdlog::critical("{}", status.ToString());
     return kExitFailure;
+  }
+  // The meters' DLMS keys: made once, like a host's SSH keys, and kept (docs/dlms.md).
+  if (auto status = CreateDirectories(
+          std::filesystem::path(config->DlmsKeyStorePath()).parent_path().string());
+      !status.ok()) {
+    spdlog::critical("{}", status.ToString());
+    return kExitFailure;
+  }
+  if (auto created = dlms::KeyStore::CreateIfMissing(config->DlmsKeyStorePath()); !created.ok()) {
+    spdlog::critical("DLMS key store: {}", created.status().ToString());
+    return kExitFailure;
+  } else if (*created) {
+    spdlog::info("DLMS key store {} created (random master secret, mode 0600)",
+                 config->DlmsKeyStorePath());
   }
 
   std::vector<supervisor::ChildSpec> children;

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <iostream>
 #include <memory>
@@ -20,7 +21,9 @@
 #include "common/actor_context.h"
 #include "common/event_loop.h"
 #include "common/worker.h"
+#include "dlms/key_store.h"
 #include "meters/actor/meter_actor.h"
+#include "meters/cosem/meter_directory.h"
 #include "meters/fleet.h"
 #include "meters/host/checkpoint.h"
 #include "meters/host/fast_forward.h"
@@ -132,6 +135,36 @@ int main(int argc, char** argv) {
     return kExitBadConfig;
   }
 
+  // The meters' DLMS servers (docs/dlms.md): one object model for the fleet's configuration,
+  // each meter's keys from the key store vmuc made. Without a key store, sessions are off.
+  std::optional<dlms::KeyStore> key_store;
+  const std::string key_store_path = config->DlmsKeyStorePath();
+  if (std::filesystem::exists(key_store_path)) {
+    auto loaded = dlms::KeyStore::LoadFile(key_store_path);
+    if (!loaded.ok()) {
+      std::cerr << loaded.status().message() << "\n";
+      return kExitBadConfig;
+    }
+    key_store = *std::move(loaded);
+  } else {
+    spdlog::warn("no DLMS key store at {}: the meters answer no DLMS session", key_store_path);
+  }
+  const meters::MeterObjectTable object_table(meters::MeterCosemInfo{
+      .flag_id = config->dlms.flag_id,
+      .type_number = fleet.type_number,
+      .firmware_id = "OMNIA 3.0",
+      .gmt_offset = (*setup)->billing().local_time.gmt_offset,
+      .dst_enabled = (*setup)->billing().local_time.dst != meters::DstRule::kNone,
+      .integration_period_min = (*setup)->options().integration_period_min,
+      .load_profile = (*setup)->load_profile().enabled,
+      // A fleet's meters always have both (MeterSetup configures them from Z10, Z25, Z30).
+      .analysis_log = true,
+      .debit_log_2 = true});
+  meters::MeterDlmsSetup dlms_setup;
+  dlms_setup.table = &object_table;
+  dlms_setup.keys = key_store ? &*key_store : nullptr;
+  dlms_setup.flag_id = config->dlms.flag_id;
+
   std::vector<NodeAddress> nodes;
   for (uint32_t i = 0; i < fleet.meters; ++i) nodes.push_back(meters::FleetMeter(fleet, i).node);
   std::vector<Shard> shards(fleet.shards);
@@ -174,6 +207,7 @@ int main(int argc, char** argv) {
           meters::FleetMeter(fleet, i), fleet.epoch, fleet.push_interval, *shard.context,
           (*setup)->options(), (*setup)->pulse_input(), (*setup)->billing(),
           (*setup)->load_profile(), (*setup)->analysis_log(), (*setup)->debit_log_2()));
+      if (key_store) shard.actors.back()->EnableDlms(&dlms_setup);
       Meter& meter = shard.actors.back()->mutable_meter();
       auto found = meters::RestoreMeter(*shard.store, meter);
       if (!found.ok()) {

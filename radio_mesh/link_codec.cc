@@ -7,8 +7,18 @@ namespace vmuc::radio_mesh {
 void ToWire(const Frame& frame, link::RadioFrame* wire) {
   wire->set_source(frame.source);
   wire->set_destination(frame.destination);
-  wire->set_kind(frame.kind == PayloadKind::kDlmsApdu ? link::PAYLOAD_DLMS_APDU
-                                                      : link::PAYLOAD_MBUS_TELEGRAM);
+  switch (frame.kind) {
+    case PayloadKind::kDlmsApdu:
+      wire->set_kind(link::PAYLOAD_DLMS_APDU);
+      break;
+    case PayloadKind::kMbusTelegram:
+      wire->set_kind(link::PAYLOAD_MBUS_TELEGRAM);
+      break;
+    case PayloadKind::kDlmsWrapper:
+      wire->set_kind(link::PAYLOAD_DLMS_WRAPPER);
+      break;
+  }
+  wire->set_session(frame.session);
   wire->set_payload(frame.payload.data(), frame.payload.size());
   wire->set_sent_at_unix_us(ToUnixMicros(frame.sent_at));
 }
@@ -21,6 +31,9 @@ absl::StatusOr<Frame> FromWire(const link::RadioFrame& wire) {
       break;
     case link::PAYLOAD_MBUS_TELEGRAM:
       frame.kind = PayloadKind::kMbusTelegram;
+      break;
+    case link::PAYLOAD_DLMS_WRAPPER:
+      frame.kind = PayloadKind::kDlmsWrapper;
       break;
     default:
       return absl::InvalidArgumentError(
@@ -35,6 +48,7 @@ absl::StatusOr<Frame> FromWire(const link::RadioFrame& wire) {
   frame.destination = wire.destination();
   frame.payload.assign(wire.payload().begin(), wire.payload().end());
   frame.sent_at = FromUnixMicros(wire.sent_at_unix_us());
+  frame.session = wire.session();
   return frame;
 }
 

@@ -52,9 +52,33 @@ void MeterActor::PushAt(TimePoint capture) {
 }
 
 void MeterActor::OnFrame(const Frame& frame) {
-  // The DLMS server engine that answers downlink requests lands with the DLMS issue.
-  spdlog::debug("meter {}: downlink of {} bytes ignored", meter_.core().identity().MeterId(),
-                frame.payload.size());
+  const std::string& id = meter_.core().identity().MeterId();
+  if (frame.kind != PayloadKind::kDlmsWrapper || dlms_setup_ == nullptr) {
+    spdlog::debug("meter {}: downlink of {} bytes ignored", id, frame.payload.size());
+    return;
+  }
+  const TimePoint now = context_.Now();
+  if (now > meter_.time()) meter_.AdvanceTo(now);  // answer with the registers of now
+  if (!dlms_) {
+    auto endpoint = MeterDlmsEndpoint::Create(*dlms_setup_, meter_, dlms_counters_);
+    if (!endpoint.ok()) {
+      spdlog::warn("meter {}: DLMS session refused: {}", id, endpoint.status().ToString());
+      return;
+    }
+    dlms_ = *std::move(endpoint);
+  }
+  std::vector<uint8_t> answer = dlms_->OnWrapperPdu(frame.session, frame.payload, now);
+  dlms_counters_ = dlms_->counters();
+  if (dlms_->idle()) dlms_.reset();  // a fleet keeps servers only while sessions are open
+  if (answer.empty()) return;
+  Frame reply;
+  reply.source = meter_.core().identity().node;
+  reply.destination = frame.source;
+  reply.kind = PayloadKind::kDlmsWrapper;
+  reply.payload = std::move(answer);
+  reply.sent_at = now;
+  reply.session = frame.session;
+  context_.Send(std::move(reply));
 }
 
 }  // namespace vmuc::meters

@@ -9,9 +9,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "common/actor_context.h"
+#include "meters/cosem/meter_dlms.h"
 #include "meters/meter.h"
 
 namespace vmuc::meters {
@@ -31,6 +33,9 @@ class MeterActor {
 
   // Catches up to the context's present (replaying from the epoch) and starts pushing.
   void Start();
+  // Answers DLMS sessions relayed by the collector (docs/dlms.md) with `setup`, which must
+  // outlive the actor; nullptr (the default): session frames are dropped.
+  void EnableDlms(const MeterDlmsSetup* setup) { dlms_setup_ = setup; }
   // A downlink frame addressed to this meter.
   void OnFrame(const Frame& frame);
 
@@ -54,6 +59,10 @@ class MeterActor {
   ActorContext& context_;
   uint32_t invoke_id_ = 0;
   uint64_t pushes_sent_ = 0;
+  const MeterDlmsSetup* dlms_setup_ = nullptr;
+  // The DLMS server while a session is open; its counters outlive it.
+  std::unique_ptr<MeterDlmsEndpoint> dlms_;
+  dlms::SecurityCounters dlms_counters_;
 };
 
 }  // namespace vmuc::meters

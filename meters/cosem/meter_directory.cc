@@ -7,6 +7,8 @@
 #include "common/status.h"
 #include "dlms/cosem_date_time.h"
 #include "dlms/units.h"
+#include "meters/loggers/analysis_log.h"
+#include "meters/loggers/debit_log_2.h"
 
 namespace vmuc::meters {
 namespace {
@@ -27,7 +29,10 @@ constexpr uint16_t kExtendedRegisterClass = 4;
 constexpr uint16_t kDemandRegisterClass = 5;
 constexpr uint16_t kProfileClass = 7;
 constexpr uint16_t kClockClass = 8;
+constexpr uint16_t kScriptTableClass = 9;
 constexpr Obis kClockObis(0, 0, 1, 0, 0, 255);
+constexpr Obis kAmrStatusObis(0, 0, 96, 10, 1, 255);  // the profiles' status column
+constexpr uint16_t kEndBillingScript = 1;
 
 // Clock methods (IEC 62056-6-2 4.5.1): 6 is shift_time (long, seconds, -900..900).
 constexpr int8_t kShiftTime = 6;
@@ -99,6 +104,91 @@ Obis ChannelObis(LoadProfileChannel channel) {
       return EnergyObis(8);
   }
   return EnergyObis(1);
+}
+
+// The register object of an analysis-catalogue register: its standard code, or for the
+// registers without one (signed reactive power, voltage unbalance) a manufacturer-specific
+// code, value group C = 128 (IEC 62056-6-1 7.3.3), D = 7, E = the register's identifier.
+Obis AnalysisObis(const AnalysisRegisterInfo& info) {
+  return info.obis.value_or(Obis(1, 1, 128, 7, static_cast<uint8_t>(info.id), 255));
+}
+
+// A stored analysis word as its DLMS value: double-long for signed registers.
+DataValue AnalysisWord(AnalysisRegister id, uint32_t word) {
+  return AnalysisRegisterInfoOf(id).is_signed
+             ? DataValue::DoubleLong(static_cast<int32_t>(AnalysisValue(id, word)))
+             : DataValue::DoubleLongUnsigned(word);
+}
+
+DataValue AnalysisDataValue(AnalysisRegister id, const MeterCore& core) {
+  const AnalysisRegister one[] = {id};
+  return AnalysisWord(id, CaptureWords(one, core).words[0]);
+}
+
+// The billing logger's columns: clock, the debiting stop counter, the energy totals, A+ and
+// R+ per tariff, the period's maxima (value and time) and the accumulated maxima.
+constexpr Obis kBillingCounter(0, 0, 0, 1, 0,
+                               255);  // debiting stops (IEC 62056-6-1: billing period counter)
+struct BillingPeak {
+  Obis obis;
+  PeakIndex index;
+};
+constexpr BillingPeak kBillingPeaks[] = {
+    {Obis(1, 1, 1, 6, 0, 255), kPeakActiveImport},
+    {Obis(1, 1, 1, 6, 1, 255), kPeakActiveImportT1},
+    {Obis(1, 1, 1, 6, 2, 255), kPeakActiveImportT2},
+    {Obis(1, 1, 3, 6, 0, 255), kPeakReactiveImport},
+    {Obis(1, 1, 3, 6, 1, 255), kPeakReactiveImportT1},
+    {Obis(1, 1, 3, 6, 2, 255), kPeakReactiveImportT2},
+    {Obis(1, 1, 9, 6, 0, 255), kPeakApparentImport},
+    {Obis(1, 1, 10, 6, 0, 255), kPeakApparentExport},
+};
+constexpr Obis kBillingAccumulated[] = {Obis(1, 1, 1, 2, 0, 255), Obis(1, 1, 1, 2, 1, 255),
+                                        Obis(1, 1, 1, 2, 2, 255), Obis(1, 1, 3, 2, 0, 255)};
+
+std::vector<DataValue> BillingCaptureObjects() {
+  std::vector<DataValue> captures = {CaptureObject(kClockClass, kClockObis, 2),
+                                     CaptureObject(kDataClass, kBillingCounter, 2)};
+  for (uint8_t c = 1; c <= 10; ++c)
+    captures.push_back(CaptureObject(kRegisterClass, EnergyObis(c), 2));
+  for (uint8_t t = 1; t <= kTariffs; ++t) {
+    captures.push_back(CaptureObject(kRegisterClass, EnergyObis(1, t), 2));
+  }
+  for (uint8_t t = 1; t <= kTariffs; ++t) {
+    captures.push_back(CaptureObject(kRegisterClass, EnergyObis(3, t), 2));
+  }
+  for (const BillingPeak& peak : kBillingPeaks) {
+    captures.push_back(CaptureObject(kExtendedRegisterClass, peak.obis, 2));
+    captures.push_back(CaptureObject(kExtendedRegisterClass, peak.obis, 5));
+  }
+  for (const Obis& obis : kBillingAccumulated) {
+    captures.push_back(CaptureObject(kRegisterClass, obis, 2));
+  }
+  return captures;
+}
+
+std::vector<DataValue> BillingRow(const BillingValues& values) {
+  const RegisterSet& e = values.energy;
+  std::vector<DataValue> row = {TimeValue(values.at),
+                                DataValue::DoubleLongUnsigned(values.debiting_stop_count)};
+  const uint64_t totals[] = {e.wh(kActiveImport),      e.wh(kActiveExport),
+                             e.reactive_import_varh(), e.reactive_export_varh(),
+                             e.wh(kReactiveQ1),        e.wh(kReactiveQ2),
+                             e.wh(kReactiveQ3),        e.wh(kReactiveQ4),
+                             e.wh(kApparentImport),    e.wh(kApparentExport)};
+  for (uint64_t total : totals) row.push_back(U32(total));
+  for (uint64_t v : values.active_import_tariff)
+    row.push_back(U32(v / kMilliUnitSecondsPerUnitHour));
+  for (uint64_t v : values.reactive_import_tariff)
+    row.push_back(U32(v / kMilliUnitSecondsPerUnitHour));
+  for (const BillingPeak& peak : kBillingPeaks) {
+    const Peak& p = values.peaks[peak.index];
+    row.push_back(DataValue::DoubleLongUnsigned(p.value));
+    row.push_back(p.at_unix_s == 0 ? NoTime()
+                                   : TimeValue(TimePoint(std::chrono::seconds(p.at_unix_s))));
+  }
+  for (uint32_t v : values.accumulated) row.push_back(DataValue::DoubleLongUnsigned(v));
+  return row;
 }
 
 // The event logs (cosem-object-model.md and IDIS): profile OBIS and its event code object.
@@ -336,6 +426,89 @@ MeterObjectTable::MeterObjectTable(MeterCosemInfo info) : info_(std::move(info))
        }},
       /*public_readable=*/true, /*management_writes=*/{2}, /*management_methods=*/{kShiftTime});
 
+  // The billing period counter (the debiting stops) and the profiles' status column.
+  Add({kDataClass, 0, kBillingCounter, {kR, kR}, {}, {}},
+      {[](const Meter& meter, int8_t a, const auto&) {
+         return a == 2 ? Ok(DataValue::DoubleLongUnsigned(meter.core().debiting_stop_count()))
+                       : Undefined();
+       },
+       {},
+       {}});
+  Add({kDataClass, 0, kAmrStatusObis, {kR, kR}, {}, {}},
+      {[](const Meter& meter, int8_t a, const auto&) -> GetDataResult {
+         if (a != 2) return Undefined();
+         // The status of the latest load-profile entry: what the profile's column shows.
+         const LoadProfileLog* log = meter.load_profile();
+         uint16_t status = 0;
+         if (log != nullptr && log->entries_in_use() > 0) {
+           auto last = log->Select({.from = std::nullopt,
+                                    .to = std::nullopt,
+                                    .from_entry = log->entries_in_use(),
+                                    .to_entry = 0,
+                                    .columns = {}});
+           if (last.ok() && !last->empty()) status = last->back().status;
+         }
+         return Ok(DataValue::LongUnsigned(status));
+       },
+       {},
+       {}});
+  // The event code objects: the latest event of each log (IDIS 0.0.96.11.x); the power
+  // failure log's column is the duration of the last long power failure (0.0.96.7.19).
+  for (const EventLogObjects& objects : kEventLogObjects) {
+    const EventLogKind kind = objects.kind;
+    const bool power_failure = kind == EventLogKind::kPowerFailure;
+    auto latest = [kind](const Meter& meter) -> std::optional<EventRecord> {
+      const EventLogs& logs = meter.events();
+      const uint32_t in_use = logs.entries_in_use(kind);
+      if (in_use == 0) return std::nullopt;
+      auto records = logs.Select(
+          kind, EventSelection{
+                    .from = std::nullopt, .to = std::nullopt, .from_entry = in_use, .to_entry = 0});
+      if (!records.ok() || records->empty()) return std::nullopt;
+      return records->back();
+    };
+    if (power_failure) {
+      Add({kRegisterClass, 0, objects.code_object, {kR, kR, kR}, {MethodAccess::kNoAccess}, {}},
+          {[latest](const Meter& meter, int8_t a, const auto&) -> GetDataResult {
+             if (a == 3) return Ok(ScalerUnit(0, Unit::kSecond));
+             if (a != 2) return Undefined();
+             const auto record = latest(meter);
+             return Ok(DataValue::DoubleLongUnsigned(record ? record->value : 0));
+           },
+           {},
+           {}});
+    } else {
+      Add({kDataClass, 0, objects.code_object, {kR, kR}, {}, {}},
+          {[latest](const Meter& meter, int8_t a, const auto&) -> GetDataResult {
+             if (a != 2) return Undefined();
+             const auto record = latest(meter);
+             return Ok(DataValue::LongUnsigned(record ? static_cast<uint16_t>(record->code) : 0));
+           },
+           {},
+           {}});
+    }
+  }
+  // End of billing period script table (class 9): execute(1) ends the debiting period now,
+  // the externally controlled variant's command (Z7 00); the management client only.
+  Add({kScriptTableClass, 0, Obis(0, 0, 10, 0, 1, 255), {kR, kR}, {MethodAccess::kNoAccess}, {}},
+      {[](const Meter&, int8_t a, const auto&) -> GetDataResult {
+         if (a != 2) return Undefined();
+         return Ok(DataValue::Array({DataValue::Structure(
+             {DataValue::LongUnsigned(kEndBillingScript), DataValue::Array({})})}));
+       },
+       {},
+       [](Meter& meter, int8_t m, const std::optional<DataValue>& parameters,
+          std::optional<DataValue>&) {
+         if (m != 1 || !parameters) return DataAccessResult::kReadWriteDenied;
+         auto script = parameters->AsInt64();
+         if (!script.ok()) return DataAccessResult::kTypeUnmatched;
+         if (*script != kEndBillingScript) return DataAccessResult::kObjectUnavailable;
+         if (!meter.core().supply_on()) return DataAccessResult::kTemporaryFailure;
+         meter.EndBillingPeriod();
+         return DataAccessResult::kSuccess;
+       }},
+      /*public_readable=*/false, /*management_writes=*/{}, /*management_methods=*/{1});
+
   AddRegisters();
   AddProfiles();
 }
@@ -455,38 +628,17 @@ void MeterObjectTable::AddRegisters() {
                    [phase_power, kind, p](const Meter& m) { return U32(phase_power(m, p, kind)); });
     }
   }
-  for (size_t p = 0; p < kPhases; ++p) {
-    const auto c = static_cast<uint8_t>(20 * p);
-    add_register(Obis(1, 1, static_cast<uint8_t>(32 + c), 7, 0, 255), -1, Unit::kVolt,
-                 [p](const Meter& m) {
-                   const int32_t mv = m.core().grid().voltage_mv[p];
-                   return DataValue::LongUnsigned(static_cast<uint16_t>(mv > 0 ? mv / 100 : 0));
-                 });
-    add_register(Obis(1, 1, static_cast<uint8_t>(31 + c), 7, 0, 255), -2, Unit::kAmpere,
-                 [p](const Meter& m) {
-                   const int64_t ma = CurrentMaOf(m.core().present_values()[p].apparent_mva,
-                                                  m.core().grid().voltage_mv[p]);
-                   return U32(static_cast<uint64_t>(std::max<int64_t>(ma, 0) / 10));
-                 });
-    add_register(
-        Obis(1, 1, static_cast<uint8_t>(33 + c), 7, 0, 255), -2, Unit::kNone, [p](const Meter& m) {
-          const PhaseValues& v = m.core().present_values()[p];
-          const int64_t pf = v.apparent_mva > 0 ? int64_t{v.active_mw} * 100 / v.apparent_mva : 100;
-          return DataValue::Long(static_cast<int16_t>(pf));
-        });
+  // The analysis catalogue's registers (meters/loggers/analysis_log.h): voltages,
+  // currents, signed powers, power factors, frequency, phase angles, THD and unbalance,
+  // with the scalers the analysis logger and debit logger 2 store them in, so that a
+  // profile column and its register read alike. Energy registers above are the same values.
+  for (const AnalysisRegisterInfo& info : AnalysisRegisterCatalogue()) {
+    const Obis obis = AnalysisObis(info);
+    if (entry_of_.contains({kRegisterClass, obis})) continue;
+    const AnalysisRegister id = info.id;
+    add_register(obis, info.scaler, info.unit,
+                 [id](const Meter& m) { return AnalysisDataValue(id, m.core()); });
   }
-  add_register(Obis(1, 1, 13, 7, 0, 255), -2, Unit::kNone, [](const Meter& m) {
-    int64_t active = 0;
-    int64_t apparent = 0;
-    for (const PhaseValues& v : m.core().present_values()) {
-      active += v.active_mw;
-      apparent += v.apparent_mva;
-    }
-    return DataValue::Long(static_cast<int16_t>(apparent > 0 ? active * 100 / apparent : 100));
-  });
-  add_register(Obis(1, 1, 14, 7, 0, 255), -2, Unit::kHertz, [](const Meter& m) {
-    return DataValue::LongUnsigned(static_cast<uint16_t>(m.core().grid().frequency_mhz / 10));
-  });
 
   // Maximum demand with its capture time (class 4) and the accumulated maxima (class 3).
   struct PeakRow {
@@ -593,21 +745,146 @@ void MeterObjectTable::AddProfiles() {
 
   // Load profile (1.1.99.1.0.255): clock, AMR status, then Z29's channels.
   const uint32_t period_s = uint32_t{info_.integration_period_min} * 60;
-  Add({kProfileClass, 1, Obis(1, 1, 99, 1, 0, 255), read_all, no_methods, {1, 2}},
-      {[period_s](const Meter& meter, int8_t a,
-                  const std::optional<dlms::SelectiveAccess>& access) -> GetDataResult {
-         const LoadProfileLog* log = meter.load_profile();
-         if (log == nullptr) return GetDataResult::Error(DataAccessResult::kObjectUnavailable);
-         std::vector<DataValue> captures = {
-             CaptureObject(kClockClass, kClockObis, 2),
-             CaptureObject(kDataClass, Obis(0, 0, 96, 10, 1, 255), 2)};
-         for (LoadProfileChannel channel : log->channel_list()) {
-           captures.push_back(CaptureObject(kRegisterClass, ChannelObis(channel), 2));
-         }
-         const DataValue capture_objects = DataValue::Array(captures);
+  if (info_.load_profile)
+    Add({kProfileClass, 1, Obis(1, 1, 99, 1, 0, 255), read_all, no_methods, {1, 2}},
+        {[period_s](const Meter& meter, int8_t a,
+                    const std::optional<dlms::SelectiveAccess>& access) -> GetDataResult {
+           const LoadProfileLog* log = meter.load_profile();
+           if (log == nullptr) return GetDataResult::Error(DataAccessResult::kObjectUnavailable);
+           std::vector<DataValue> captures = {CaptureObject(kClockClass, kClockObis, 2),
+                                              CaptureObject(kDataClass, kAmrStatusObis, 2)};
+           for (LoadProfileChannel channel : log->channel_list()) {
+             captures.push_back(CaptureObject(kRegisterClass, ChannelObis(channel), 2));
+           }
+           const DataValue capture_objects = DataValue::Array(captures);
+           if (a == 3) return Ok(capture_objects);
+           if (auto header =
+                   ProfileHeaderAttribute(a, period_s, log->entries_in_use(), log->capacity())) {
+             return *header;
+           }
+           if (a != 2) return Undefined();
+           ProfileAccess selection;
+           if (access) {
+             auto decoded = DecodeProfileAccess(*access, capture_objects);
+             if (!decoded.ok()) return AccessError(decoded.status());
+             selection = std::move(*decoded);
+           }
+           ProfileSelection profile_selection{.from = selection.from,
+                                              .to = selection.to,
+                                              .from_entry = selection.from_entry,
+                                              .to_entry = selection.to_entry,
+                                              .columns = {}};
+           auto entries = log->Select(profile_selection);
+           if (!entries.ok()) {
+             // An entry range past the newest entry is an empty answer, not an error.
+             return Ok(DataValue::Array({}));
+           }
+           std::vector<std::vector<DataValue>> rows;
+           rows.reserve(entries->size());
+           for (const ProfileEntry& entry : *entries) {
+             std::vector<DataValue> row;
+             row.reserve(2 + entry.channels);
+             row.push_back(TimeValue(entry.at));
+             row.push_back(DataValue::LongUnsigned(entry.status));
+             for (uint8_t c = 0; c < entry.channels; ++c) {
+               row.push_back(DataValue::DoubleLongUnsigned(entry.values[c]));
+             }
+             rows.push_back(std::move(row));
+           }
+           return Ok(Project(std::move(rows), selection.columns));
+         },
+         {},
+         {}});
+
+  // Analysis logger (1.1.99.2.0.255) and debit logger 2 (0.0.98.2.0.255): clock, AMR
+  // status, then their catalogue registers in capture order.
+  struct RegisterProfile {
+    Obis obis;
+    std::function<const ProfileLog*(const Meter&)> log;
+    std::function<std::span<const AnalysisRegister>(const Meter&)> registers;
+    std::function<uint32_t(const Meter&)> period_s;  // 0: by calendar, not periodic
+  };
+  const RegisterProfile register_profiles[] = {
+      {Obis(1, 1, 99, 2, 0, 255),
+       [](const Meter& m) -> const ProfileLog* { return m.analysis_log(); },
+       [](const Meter& m) {
+         return m.analysis_log() ? std::span<const AnalysisRegister>(m.analysis_log()->registers())
+                                 : std::span<const AnalysisRegister>();
+       },
+       [](const Meter& m) {
+         return m.analysis_log()
+                    ? static_cast<uint32_t>(m.analysis_log()->config().interval.count() * 60)
+                    : 0u;
+       }},
+      {Obis(0, 0, 98, 2, 0, 255),
+       [](const Meter& m) -> const ProfileLog* { return m.debit_log_2(); },
+       [](const Meter& m) {
+         return m.debit_log_2() ? m.debit_log_2()->registers()
+                                : std::span<const AnalysisRegister>();
+       },
+       [](const Meter&) { return 0u; }},
+  };
+  for (const RegisterProfile& profile : register_profiles) {
+    const bool configured =
+        profile.obis == Obis(1, 1, 99, 2, 0, 255) ? info_.analysis_log : info_.debit_log_2;
+    if (!configured) continue;
+    Add({kProfileClass, 1, profile.obis, read_all, no_methods, {1, 2}},
+        {[profile](const Meter& meter, int8_t a,
+                   const std::optional<dlms::SelectiveAccess>& access) -> GetDataResult {
+           const ProfileLog* log = profile.log(meter);
+           if (log == nullptr) return GetDataResult::Error(DataAccessResult::kObjectUnavailable);
+           const auto registers = profile.registers(meter);
+           std::vector<DataValue> captures = {CaptureObject(kClockClass, kClockObis, 2),
+                                              CaptureObject(kDataClass, kAmrStatusObis, 2)};
+           for (AnalysisRegister id : registers) {
+             captures.push_back(
+                 CaptureObject(kRegisterClass, AnalysisObis(AnalysisRegisterInfoOf(id)), 2));
+           }
+           const DataValue capture_objects = DataValue::Array(captures);
+           if (a == 3) return Ok(capture_objects);
+           if (auto header = ProfileHeaderAttribute(a, profile.period_s(meter),
+                                                    log->entries_in_use(), log->capacity())) {
+             return *header;
+           }
+           if (a != 2) return Undefined();
+           ProfileAccess selection;
+           if (access) {
+             auto decoded = DecodeProfileAccess(*access, capture_objects);
+             if (!decoded.ok()) return AccessError(decoded.status());
+             selection = std::move(*decoded);
+           }
+           auto entries = log->Select({.from = selection.from,
+                                       .to = selection.to,
+                                       .from_entry = selection.from_entry,
+                                       .to_entry = selection.to_entry,
+                                       .columns = {}});
+           if (!entries.ok()) return Ok(DataValue::Array({}));
+           std::vector<std::vector<DataValue>> rows;
+           rows.reserve(entries->size());
+           for (const ProfileEntry& entry : *entries) {
+             std::vector<DataValue> row = {TimeValue(entry.at),
+                                           DataValue::LongUnsigned(entry.status)};
+             for (size_t c = 0; c < entry.channels && c < registers.size(); ++c) {
+               row.push_back(AnalysisWord(registers[c], entry.values[c]));
+             }
+             rows.push_back(std::move(row));
+           }
+           return Ok(Project(std::move(rows), selection.columns));
+         },
+         {},
+         {}});
+  }
+
+  // Debiting (billing) logger (0.0.98.1.0.255): the datasheet's value set at each
+  // debiting period end; energy in Wh/varh/VAh, maxima with their times.
+  Add({kProfileClass, 1, Obis(0, 0, 98, 1, 0, 255), read_all, no_methods, {1, 2}},
+      {[](const Meter& meter, int8_t a,
+          const std::optional<dlms::SelectiveAccess>& access) -> GetDataResult {
+         const BillingLog& log = meter.billing_log();
+         const DataValue capture_objects = DataValue::Array(BillingCaptureObjects());
          if (a == 3) return Ok(capture_objects);
-         if (auto header =
-                 ProfileHeaderAttribute(a, period_s, log->entries_in_use(), log->capacity())) {
+         if (auto header = ProfileHeaderAttribute(a, 0, static_cast<uint32_t>(log.entries_in_use()),
+                                                  static_cast<uint32_t>(log.capacity()))) {
            return *header;
          }
          if (a != 2) return Undefined();
@@ -617,27 +894,18 @@ void MeterObjectTable::AddProfiles() {
            if (!decoded.ok()) return AccessError(decoded.status());
            selection = std::move(*decoded);
          }
-         ProfileSelection profile_selection{.from = selection.from,
-                                            .to = selection.to,
-                                            .from_entry = selection.from_entry,
-                                            .to_entry = selection.to_entry,
-                                            .columns = {}};
-         auto entries = log->Select(profile_selection);
-         if (!entries.ok()) {
-           // An entry range past the newest entry is an empty answer, not an error.
-           return Ok(DataValue::Array({}));
-         }
+         const auto entries = log.entries();
          std::vector<std::vector<DataValue>> rows;
-         rows.reserve(entries->size());
-         for (const ProfileEntry& entry : *entries) {
-           std::vector<DataValue> row;
-           row.reserve(2 + entry.channels);
-           row.push_back(TimeValue(entry.at));
-           row.push_back(DataValue::LongUnsigned(entry.status));
-           for (uint8_t c = 0; c < entry.channels; ++c) {
-             row.push_back(DataValue::DoubleLongUnsigned(entry.values[c]));
+         for (size_t i = 0; i < entries.size(); ++i) {
+           const BillingValues& values = entries[i];
+           const uint32_t number = static_cast<uint32_t>(i + 1);
+           if (number < selection.from_entry ||
+               (selection.to_entry != 0 && number > selection.to_entry) ||
+               (selection.from && values.at < *selection.from) ||
+               (selection.to && values.at > *selection.to)) {
+             continue;
            }
-           rows.push_back(std::move(row));
+           rows.push_back(BillingRow(values));
          }
          return Ok(Project(std::move(rows), selection.columns));
        },

@@ -41,6 +41,10 @@ struct MeterCosemInfo {
   std::chrono::minutes gmt_offset{0};              // Z11; the clock's time_zone
   bool dst_enabled = false;                        // Z15
   uint16_t integration_period_min = 15;            // Z4: the load profile's capture period
+  // Which loggers the configuration has: only those are in the object list.
+  bool load_profile = true;
+  bool analysis_log = false;
+  bool debit_log_2 = false;
 };
 
 // The logical device name (0.0.42.0.0.255): the FLAG id, then the meter number (16 bytes

@@ -506,6 +506,22 @@ TEST_F(CosemServerTest, MalformedAndUnexpectedApdusGetExceptionResponses) {
   EXPECT_EQ(server_->association_count(), 0u);
 }
 
+TEST_F(CosemServerTest, PreEstablishedClientIsServedWithoutAarq) {
+  CosemServerOptions options;
+  options.system_title = kServerTitle;
+  options.clients = {{102, ClientRole::kPush, AuthenticationMechanism::kNone, 4, conformance::kGet,
+                      /*pre_established=*/true}};
+  CosemServer server(options, ServerSecrets{kKeys, {}, ""}, directory_, [](std::span<uint8_t>) {});
+  const auto answer = Decode<GetResponseNormal>(server.Handle(
+      1, 102, EncodeApdu(GetRequestNormal{.request = {{15, Obis(0, 0, 40, 0, 0, 255), 8}, {}}}),
+      kNow));
+  EXPECT_EQ(answer.result, GetDataResult::Data(DataValue::Enum(2)));  // associated
+  // The push role sees nothing of the meter's own objects.
+  const auto hidden = Decode<GetResponseNormal>(
+      server.Handle(1, 102, EncodeApdu(GetRequestNormal{.request = {{1, kMeterId, 2}, {}}}), kNow));
+  EXPECT_EQ(hidden.result.result, DataAccessResult::kObjectUndefined);
+}
+
 TEST_F(CosemServerTest, SessionsAreSeparateAndIdleOnesExpire) {
   ASSERT_EQ(Associate(kPublic, AuthenticationMechanism::kNone).result,
             AssociationResult::kAccepted);

@@ -247,6 +247,36 @@ TEST_F(MeterDirectoryTest, RefusalsNameWhatWentWrongAndLeaveTheServerUsable) {
   EXPECT_GT(Register(*wrong_key, Obis(1, 1, 1, 8, 0, 255)), 0u);
 }
 
+TEST_F(MeterDirectoryTest, EndOfBillingScriptStoresTheValueSetInTheBillingLog) {
+  auto manager = Connect(1, AuthenticationMechanism::kHighGmac);
+  ASSERT_TRUE(manager->Associate().ok());
+  const size_t before = meter_.billing_log().entries_in_use();
+  auto executed = manager->Action({9, Obis(0, 0, 10, 0, 1, 255), 1}, DataValue::LongUnsigned(1));
+  ASSERT_TRUE(executed.ok()) << executed.status();
+  ASSERT_EQ(meter_.billing_log().entries_in_use(), before + 1);
+  auto billing = manager->Get({7, Obis(0, 0, 98, 1, 0, 255), 2});
+  ASSERT_TRUE(billing.ok()) << billing.status();
+  const auto rows = *billing->AsArray();
+  ASSERT_EQ(rows.size(), before + 1);
+  const auto last = *rows.back().AsStructure();
+  const BillingValues stored = meter_.billing_log().entries().back();
+  EXPECT_EQ(*last[0].AsDateTime(), stored.at);
+  EXPECT_EQ(*last[1].AsUint64(), stored.debiting_stop_count);
+  EXPECT_EQ(*last[2].AsUint64(), stored.energy.wh(kActiveImport));
+  auto captures = manager->Get({7, Obis(0, 0, 98, 1, 0, 255), 3});
+  ASSERT_TRUE(captures.ok());
+  EXPECT_EQ(captures->AsArray()->size(), last.size());
+  auto counter = manager->Get({1, Obis(0, 0, 0, 1, 0, 255), 2});
+  ASSERT_TRUE(counter.ok());
+  EXPECT_EQ(*counter->AsUint64(), meter_.core().debiting_stop_count());
+  // The reader may read the script table but not run it.
+  auto reader = Connect(17, AuthenticationMechanism::kLow, "secret12");
+  ASSERT_TRUE(reader->Associate().ok());
+  EXPECT_EQ(
+      reader->Action({9, Obis(0, 0, 10, 0, 1, 255), 1}, DataValue::LongUnsigned(1)).status().code(),
+      absl::StatusCode::kPermissionDenied);
+}
+
 TEST_F(MeterDirectoryTest, EventLogsListTheMetersEvents) {
   meter_.InjectOutage(10min);
   meter_.AdvanceTo(meter_.time() + 1h);
