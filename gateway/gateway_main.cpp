@@ -4,12 +4,17 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+#include <optional>
+
 #include "common/event_loop.h"
 #include "common/listen_address.h"
 #include "common/strings.h"
 #include "common/worker.h"
+#include "dlms/key_store.h"
 #include "gateway/api/gateway_service.h"
 #include "gateway/collector/collector.h"
+#include "gateway/collector/dlms_reader.h"
 #include "gateway/collector/mqtt_payloads.h"
 #include "gateway/mqtt/publisher.h"
 #include "gateway/passthrough/dlms_passthrough.h"
@@ -85,13 +90,17 @@ int main(int argc, char** argv) {
   link_options.name = "vmuc-gateway/collector";
   link_options.nodes = {kCollectorNode};
   std::unique_ptr<DlmsPassthrough> passthrough;  // set before the link delivers anything
+  std::unique_ptr<DlmsReader> dlms_reader;       // nullptr without a key store
   radio_mesh::LinkClient link(link_options, [&](std::vector<Frame> frames) {
-    loop.Post([&collector, &passthrough, frames = std::move(frames)] {
-      // Session frames answer pass-through clients; the rest is collected.
+    loop.Post([&collector, &passthrough, &dlms_reader, frames = std::move(frames)] {
+      // Session frames answer the gateway's own reads or pass-through clients; the rest is
+      // collected.
       std::vector<Frame> collected;
       collected.reserve(frames.size());
       for (const Frame& frame : frames) {
-        if (frame.kind == PayloadKind::kDlmsWrapper) {
+        if (frame.kind == PayloadKind::kDlmsWrapper && (frame.session & kReaderSessionBit)) {
+          if (dlms_reader) dlms_reader->OnFrame(frame);
+        } else if (frame.kind == PayloadKind::kDlmsWrapper) {
           passthrough->OnFrame(frame);
         } else {
           collected.push_back(frame);
@@ -100,6 +109,22 @@ int main(int argc, char** argv) {
       if (!collected.empty()) collector.OnFrames(collected);
     });
   });
+  // The gateway's own DLMS client needs the meters' keys (vmuc makes the store).
+  std::optional<dlms::KeyStore> key_store;
+  if (std::filesystem::exists(config->DlmsKeyStorePath())) {
+    auto loaded = dlms::KeyStore::LoadFile(config->DlmsKeyStorePath());
+    if (!loaded.ok()) {
+      spdlog::critical("{}", loaded.status().ToString());
+      return kExitBadConfig;
+    }
+    key_store = *std::move(loaded);
+    dlms_reader = std::make_unique<DlmsReader>(
+        DlmsReaderOptions{.gateway_name = config->gateway.name}, *key_store,
+        [&link](Frame frame) { link.Send(std::move(frame)); });
+    service.set_live_reader(dlms_reader.get());
+  } else {
+    spdlog::warn("no DLMS key store at {}: live reads are off", config->DlmsKeyStorePath());
+  }
   passthrough = std::make_unique<DlmsPassthrough>(
       loop.io(),
       DlmsPassthroughOptions{.wrapper_listen = config->dlms.wrapper_listen,
@@ -126,10 +151,11 @@ int main(int argc, char** argv) {
     io.stop();
   });
   io.run();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  dlms_reader.reset();  // fails queued live reads; before the link they need goes
   link.Stop();
   loop.Stop();
   passthrough->Stop();  // the loop's thread has ended
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   (*publisher)->Stop();
   spdlog::info("stopped; {} frames stored, {} rejected", collector.frames_accepted(),
                collector.frames_rejected());

@@ -58,6 +58,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> obis;
   read_cmd->add_option("meter", meter_id, "16-digit meter number")->required();
   read_cmd->add_option("-o,--obis", obis, "OBIS code(s), e.g. 1.1.1.8.0.255 (default: all)");
+  bool live = false;
+  read_cmd->add_flag("--live", live,
+                     "read the meter now over DLMS instead of the store (needs --obis)");
   auto* health_cmd = app.add_subcommand(
       "health", "ask the gateway's gRPC health service (grpc.health.v1): SERVING exits 0");
   auto* events_cmd = app.add_subcommand("events", "gateway events");
@@ -113,6 +116,7 @@ int main(int argc, char** argv) {
     v1::ReadRegistersRequest request;
     request.set_meter_id(meter_id);
     for (const auto& code : obis) request.add_obis(code);
+    request.set_live(live);
     v1::ReadRegistersResponse response;
     const grpc::Status status = stub->ReadRegisters(&context, request, &response);
     if (!status.ok()) return ExitCodeFor(status);

@@ -211,6 +211,45 @@ grpc::ServerUnaryReactor* GatewayService::GetMeter(grpc::CallbackServerContext* 
   return Reply(context, grpc::Status::OK);
 }
 
+grpc::ServerUnaryReactor* GatewayService::ReadLive(grpc::CallbackServerContext* context,
+                                                   const MeterRecord& meter,
+                                                   const v1::ReadRegistersRequest* request,
+                                                   v1::ReadRegistersResponse* response) {
+  if (live_reader_ == nullptr) {
+    return Reply(context, grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                       "live: no DLMS key store, the gateway reads no meter"));
+  }
+  if (request->obis_size() == 0) {
+    return Reply(context, Invalid("obis", "a live read names the registers to read"));
+  }
+  std::vector<dlms::Obis> codes;
+  for (const std::string& code : request->obis()) codes.push_back(*dlms::Obis::Parse(code));
+  response->set_meter_id(request->meter_id());
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  live_reader_->ReadRegisters(meter.node_address, request->meter_id(), std::move(codes),
+                              [reactor, response](absl::StatusOr<LiveReading> reading) {
+                                if (!reading.ok()) {
+                                  reactor->Finish(FromAbsl(reading.status()));
+                                  return;
+                                }
+                                for (const LiveRegister& item : reading->registers) {
+                                  if (!item.status.ok()) {
+                                    reactor->Finish(FromAbsl(item.status));
+                                    return;
+                                  }
+                                  v1::RegisterValue* value = response->add_registers();
+                                  value->set_obis(item.obis.ToString());
+                                  value->set_value(item.value);
+                                  value->set_scaler(item.scaler);
+                                  value->set_unit(static_cast<uint32_t>(item.unit));
+                                  value->set_unit_symbol(std::string(dlms::UnitSymbol(item.unit)));
+                                  ToTimestampOf(reading->meter_time, value->mutable_captured_at());
+                                }
+                                reactor->Finish(grpc::Status::OK);
+                              });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* GatewayService::ReadRegisters(grpc::CallbackServerContext* context,
                                                         const v1::ReadRegistersRequest* request,
                                                         v1::ReadRegistersResponse* response) {
@@ -225,9 +264,9 @@ grpc::ServerUnaryReactor* GatewayService::ReadRegisters(grpc::CallbackServerCont
     }
     codes.push_back(obis->ToString());
   }
-  if (auto meter = FindMeter(store_, request->meter_id()); !meter.ok()) {
-    return Reply(context, FromAbsl(meter.status()));
-  }
+  auto meter = FindMeter(store_, request->meter_id());
+  if (!meter.ok()) return Reply(context, FromAbsl(meter.status()));
+  if (request->live()) return ReadLive(context, *meter, request, response);
   auto registers = store_.LatestRegisters(request->meter_id(), codes);
   if (!registers.ok()) return Reply(context, FromAbsl(registers.status()));
   response->set_meter_id(request->meter_id());

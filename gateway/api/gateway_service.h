@@ -7,6 +7,7 @@
 #define VMUC_GATEWAY_API_GATEWAY_SERVICE_H_
 
 #include "gateway/api/event_hub.h"
+#include "gateway/collector/dlms_reader.h"
 #include "gateway/store/store.h"
 #include "vmuc/v1/gateway.grpc.pb.h"
 
@@ -16,6 +17,8 @@ class GatewayService final : public v1::Gateway::CallbackService {
  public:
   // Both must outlive the service and the server that serves it.
   GatewayService(Store& store, EventHub& hub) : store_(store), hub_(hub) {}
+  // Live reads (ReadRegisters with live) go through `reader`; nullptr: UNAVAILABLE.
+  void set_live_reader(DlmsReader* reader) { live_reader_ = reader; }
 
   grpc::ServerUnaryReactor* ListMeters(grpc::CallbackServerContext* context,
                                        const v1::ListMetersRequest* request,
@@ -30,8 +33,13 @@ class GatewayService final : public v1::Gateway::CallbackService {
       grpc::CallbackServerContext* context, const v1::StreamEventsRequest* request) override;
 
  private:
+  grpc::ServerUnaryReactor* ReadLive(grpc::CallbackServerContext* context, const MeterRecord& meter,
+                                     const v1::ReadRegistersRequest* request,
+                                     v1::ReadRegistersResponse* response);
+
   Store& store_;
   EventHub& hub_;
+  DlmsReader* live_reader_ = nullptr;
 };
 
 // Shared with the collector: the API's view of stored records.

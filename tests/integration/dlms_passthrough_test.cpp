@@ -5,6 +5,7 @@
 // and checks every value against a meter core computed here for the same instant,
 // including the whole load profile read by range. A wrong password, a wrong key and a
 // replayed invocation counter are refused, and the next client still gets in.
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -25,6 +26,7 @@
 #include "meters/fleet.h"
 #include "meters/meter.h"
 #include "tests/integration/test_process.h"
+#include "vmuc/v1/gateway.grpc.pb.h"
 
 namespace vmuc {
 namespace {
@@ -174,6 +176,7 @@ class DlmsPassthroughTest : public ::testing::Test {
     ASSERT_TRUE(grpc_port.ok() && wrapper_port.ok() && hdlc_port.ok());
     wrapper_port_ = *wrapper_port;
     hdlc_port_ = *hdlc_port;
+    grpc_address_ = "127.0.0.1:" + std::to_string(*grpc_port);
     const std::string config_path = dir + "/vmuc.toml";
     std::ofstream(config_path) << "[gateway]\nname = \"dlms\"\n"
                                << "grpc_listen = \"127.0.0.1:" << *grpc_port << "\"\n"
@@ -183,7 +186,7 @@ class DlmsPassthroughTest : public ::testing::Test {
                                << "[time]\nmode = \"simulated\"\n"
                                << "start = 2026-03-01T00:00:00Z\nspeed = 1\n"
                                << "[fleet]\nmeters = " << kMeters << "\nseed = 11\n"
-                               << "epoch = 2026-02-20T00:00:00Z\npush_interval_s = 3600\n"
+                               << "epoch = 2026-02-20T00:00:00Z\npush_interval_s = 5\n"
                                << "shards = 1\n";
     auto config = LoadConfigFile(config_path);
     ASSERT_TRUE(config.ok()) << config.status();
@@ -317,6 +320,7 @@ class DlmsPassthroughTest : public ::testing::Test {
   Config config_;
   std::unique_ptr<meters::MeterSetup> setup_;
   std::optional<TestProcess> vmuc_;
+  std::string grpc_address_;
   uint16_t wrapper_port_ = 0;
   uint16_t hdlc_port_ = 0;
   dlms::MeterKeys keys_;
@@ -385,6 +389,53 @@ TEST_F(DlmsPassthroughTest, WrongPasswordWrongKeyAndReplayAreRefusedAndTheNextCl
   auto connection = Connection::Open(wrapper_port_);
   WrapperTransport transport(std::move(*connection), 17);
   ReadAndCheck(transport, 17);
+}
+
+TEST_F(DlmsPassthroughTest, GatewayReadsTheMeterLiveOverDlmsForItsApi) {
+  auto stub =
+      v1::Gateway::NewStub(grpc::CreateChannel(grpc_address_, grpc::InsecureChannelCredentials()));
+  // The gateway reads meters it has heard from: wait for the first push.
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        grpc::ClientContext context;
+        v1::GetMeterRequest request;
+        request.set_meter_id(Identity().MeterId());
+        v1::Meter meter;
+        return stub->GetMeter(&context, request, &meter).ok();
+      },
+      30s));
+  for (int round = 0; round < 2; ++round) {  // the second reuses the learnt counter
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 20s);
+    v1::ReadRegistersRequest request;
+    request.set_meter_id(Identity().MeterId());
+    request.set_live(true);
+    for (const char* code : {"1.1.1.8.0.255", "1.1.32.7.0.255", "1.1.1.6.0.255"}) {
+      request.add_obis(code);
+    }
+    v1::ReadRegistersResponse response;
+    const grpc::Status status = stub->ReadRegisters(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(response.registers_size(), 3);
+    const TimePoint at =
+        TimePoint(std::chrono::seconds(response.registers(0).captured_at().seconds()));
+    const meters::Meter meter = MeterAt(at);
+    EXPECT_EQ(response.registers(0).value(),
+              static_cast<int64_t>(meter.core().registers().total().wh(meters::kActiveImport)));
+    EXPECT_EQ(response.registers(0).unit_symbol(), "Wh");
+    EXPECT_EQ(response.registers(1).scaler(), -1);
+    EXPECT_EQ(response.registers(1).value(), meter.core().grid().voltage_mv[0] / 100);
+    EXPECT_EQ(response.registers(2).value(),
+              meter.core().demand().peaks[meters::kPeakActiveImport].value);
+  }
+  // A live read names its registers.
+  grpc::ClientContext context;
+  v1::ReadRegistersRequest request;
+  request.set_meter_id(Identity().MeterId());
+  request.set_live(true);
+  v1::ReadRegistersResponse response;
+  EXPECT_EQ(stub->ReadRegisters(&context, request, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace
