@@ -15,6 +15,8 @@
 #include <future>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -24,6 +26,7 @@
 #include "dlms/key_store.h"
 #include "meters/actor/meter_actor.h"
 #include "meters/cosem/meter_directory.h"
+#include "meters/cosem/meter_dlms.h"
 #include "meters/fleet.h"
 #include "meters/host/checkpoint.h"
 #include "meters/host/fast_forward.h"
@@ -101,6 +104,29 @@ int RunUntil(std::vector<Shard>& shards, const vmuc::meters::FastForwardOptions&
   return vmuc::kExitOk;
 }
 
+// The meters' DLMS security counters in the meter store, for every shard.
+class StoreCounters final : public vmuc::meters::DlmsCounterStore {
+ public:
+  explicit StoreCounters(MeterStore& store) : store_(store) {}
+  absl::StatusOr<std::optional<vmuc::dlms::SecurityCounters>> Load(uint64_t serial) override {
+    std::lock_guard lock(mutex_);
+    auto bytes = store_.LoadSecurityState(serial);
+    if (!bytes.ok()) return bytes.status();
+    if (!*bytes) return std::optional<vmuc::dlms::SecurityCounters>();
+    auto counters = vmuc::meters::DecodeSecurityCounters(**bytes);
+    if (!counters.ok()) return counters.status();
+    return std::optional<vmuc::dlms::SecurityCounters>(*std::move(counters));
+  }
+  absl::Status Save(uint64_t serial, const vmuc::dlms::SecurityCounters& counters) override {
+    std::lock_guard lock(mutex_);
+    return store_.WriteSecurityState(serial, vmuc::meters::EncodeSecurityCounters(counters));
+  }
+
+ private:
+  std::mutex mutex_;
+  MeterStore& store_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -160,7 +186,16 @@ int main(int argc, char** argv) {
       // A fleet's meters always have both (MeterSetup configures them from Z10, Z25, Z30).
       .analysis_log = true,
       .debit_log_2 = true});
+  // The meters' invocation counters, in the meters' database on a connection of their own
+  // that the shards take turns on (a write per session, not per reading).
+  auto counter_db = MeterStore::Open(config->MetersDatabasePath());
+  if (!counter_db.ok()) {
+    std::cerr << counter_db.status().message() << "\n";
+    return kExitFailure;
+  }
+  StoreCounters counter_store(**counter_db);
   meters::MeterDlmsSetup dlms_setup;
+  dlms_setup.counters = &counter_store;
   dlms_setup.table = &object_table;
   dlms_setup.keys = key_store ? &*key_store : nullptr;
   dlms_setup.flag_id = config->dlms.flag_id;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/check.h"
 #include "meters/cosem/push_list.h"
 #include "meters/metrology/load_model.h"
@@ -51,6 +53,43 @@ void MeterActor::PushAt(TimePoint capture) {
   context_.ScheduleAt(next, [this, next] { PushAt(next); });
 }
 
+bool MeterActor::LoadAndReserveCounters() {
+  DlmsCounterStore* store = dlms_setup_->counters;
+  const uint64_t serial = meter_.core().identity().serial;
+  if (store != nullptr && !dlms_counters_loaded_) {
+    auto loaded = store->Load(serial);
+    if (!loaded.ok()) {
+      spdlog::error("meter {}: DLMS counters: {}", meter_.core().identity().MeterId(),
+                    loaded.status().ToString());
+      return false;
+    }
+    if (*loaded) dlms_counters_ = **loaded;
+  }
+  dlms_counters_loaded_ = true;
+  const uint64_t reserve = uint64_t{dlms_counters_.next_outgoing} + kCounterReservation;
+  dlms_reserved_until_ = std::min<uint64_t>(reserve, UINT32_MAX);
+  if (store == nullptr) return true;
+  dlms::SecurityCounters reserved = dlms_counters_;
+  reserved.next_outgoing = static_cast<uint32_t>(dlms_reserved_until_);
+  if (auto status = store->Save(serial, reserved); !status.ok()) {
+    spdlog::error("meter {}: DLMS counters: {}", meter_.core().identity().MeterId(),
+                  status.ToString());
+    return false;
+  }
+  return true;
+}
+
+void MeterActor::SaveCounters(uint32_t next_outgoing) {
+  if (dlms_setup_->counters == nullptr) return;
+  dlms::SecurityCounters counters = dlms_counters_;
+  counters.next_outgoing = next_outgoing;
+  if (auto status = dlms_setup_->counters->Save(meter_.core().identity().serial, counters);
+      !status.ok()) {
+    spdlog::error("meter {}: DLMS counters: {}", meter_.core().identity().MeterId(),
+                  status.ToString());
+  }
+}
+
 void MeterActor::OnFrame(const Frame& frame) {
   const std::string& id = meter_.core().identity().MeterId();
   if (frame.kind != PayloadKind::kDlmsWrapper || dlms_setup_ == nullptr) {
@@ -60,6 +99,7 @@ void MeterActor::OnFrame(const Frame& frame) {
   const TimePoint now = context_.Now();
   if (now > meter_.time()) meter_.AdvanceTo(now);  // answer with the registers of now
   if (!dlms_) {
+    if (!LoadAndReserveCounters()) return;
     auto endpoint = MeterDlmsEndpoint::Create(*dlms_setup_, meter_, dlms_counters_);
     if (!endpoint.ok()) {
       spdlog::warn("meter {}: DLMS session refused: {}", id, endpoint.status().ToString());
@@ -68,8 +108,28 @@ void MeterActor::OnFrame(const Frame& frame) {
     dlms_ = *std::move(endpoint);
   }
   std::vector<uint8_t> answer = dlms_->OnWrapperPdu(frame.session, frame.payload, now);
+  const bool accepted_ciphered = dlms_->counters().last_incoming != dlms_counters_.last_incoming;
   dlms_counters_ = dlms_->counters();
-  if (dlms_->idle()) dlms_.reset();  // a fleet keeps servers only while sessions are open
+  if (accepted_ciphered) {
+    // A ciphered APDU was accepted: its counter is stored before the answer leaves, so a
+    // replay is refused even after the host is killed (one small write per ciphered
+    // request: management traffic, not metering).
+    SaveCounters(static_cast<uint32_t>(dlms_reserved_until_));
+  }
+  if (dlms_counters_.next_outgoing + uint64_t{64} >= dlms_reserved_until_) {
+    // The block runs out: reserve the next before the server may use it.
+    if (!LoadAndReserveCounters()) {
+      dlms_.reset();
+      return;
+    }
+  }
+  if (dlms_->idle()) {
+    // A fleet keeps servers only while sessions are open. The counters are stored as they
+    // stand (the next session reserves again): a clean end needs no skipped block.
+    dlms_.reset();
+    SaveCounters(dlms_counters_.next_outgoing);
+    dlms_reserved_until_ = 0;
+  }
   if (answer.empty()) return;
   Frame reply;
   reply.source = meter_.core().identity().node;

@@ -60,9 +60,17 @@ class MeterActor {
   uint32_t invoke_id_ = 0;
   uint64_t pushes_sent_ = 0;
   const MeterDlmsSetup* dlms_setup_ = nullptr;
+  // Brings the counters in from the setup's store (once) and reserves a block of outgoing
+  // counters there; false if the store fails (the session is refused, never run on
+  // counters that might repeat).
+  bool LoadAndReserveCounters();
+  void SaveCounters(uint32_t next_outgoing);
+
   // The DLMS server while a session is open; its counters outlive it.
   std::unique_ptr<MeterDlmsEndpoint> dlms_;
   dlms::SecurityCounters dlms_counters_;
+  bool dlms_counters_loaded_ = false;
+  uint64_t dlms_reserved_until_ = 0;  // outgoing counters below this are reserved in the store
 };
 
 }  // namespace vmuc::meters

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "common/bytes.h"
 #include "common/mix64.h"
 #include "common/status.h"
 #include "dlms/wrapper.h"
@@ -43,6 +44,34 @@ dlms::SystemTitle MeterSystemTitle(std::string_view flag_id, const MeterIdentity
     title[4 + static_cast<size_t>(i)] = static_cast<uint8_t>(identity.serial >> (24 - 8 * i));
   }
   return title;
+}
+
+std::vector<uint8_t> EncodeSecurityCounters(const dlms::SecurityCounters& counters) {
+  ByteWriter out;
+  out.U8(1);
+  out.U32(counters.next_outgoing);
+  out.U16(static_cast<uint16_t>(counters.last_incoming.size()));
+  for (const auto& [title, last] : counters.last_incoming) {
+    out.Bytes(title);
+    out.U32(last);
+  }
+  return out.Take();
+}
+
+absl::StatusOr<dlms::SecurityCounters> DecodeSecurityCounters(std::span<const uint8_t> bytes) {
+  ByteReader in(bytes, "DLMS security state");
+  if (in.U8() != 1) return absl::DataLossError("DLMS security state: unknown version");
+  dlms::SecurityCounters counters;
+  counters.next_outgoing = in.U32();
+  const uint16_t clients = in.U16();
+  for (uint16_t i = 0; i < clients && in.status().ok(); ++i) {
+    dlms::SystemTitle title{};
+    for (uint8_t& b : title) b = in.U8();
+    counters.last_incoming[title] = in.U32();
+  }
+  VMUC_RETURN_IF_ERROR(in.status());
+  if (in.remaining() != 0) return absl::DataLossError("DLMS security state: trailing bytes");
+  return counters;
 }
 
 absl::StatusOr<std::unique_ptr<MeterDlmsEndpoint>> MeterDlmsEndpoint::Create(

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,10 +39,31 @@ std::vector<dlms::ClientConfig> DefaultDlmsClients();
 // the low 32 bits of the meter number.
 dlms::SystemTitle MeterSystemTitle(std::string_view flag_id, const MeterIdentity& identity);
 
+// Where a meter's security counters outlive the process (docs/dlms.md, "Invocation
+// counters"). Called on the meters' shard threads: an implementation serialises itself.
+class DlmsCounterStore {
+ public:
+  virtual ~DlmsCounterStore() = default;
+  virtual absl::StatusOr<std::optional<dlms::SecurityCounters>> Load(uint64_t serial) = 0;
+  virtual absl::Status Save(uint64_t serial, const dlms::SecurityCounters& counters) = 0;
+};
+
+// The stored form: version (1) | next outgoing counter (4) | n (2) | n x (client system
+// title (8) | last accepted counter (4)), big-endian. Decode gives DataLoss naming what
+// does not fit.
+std::vector<uint8_t> EncodeSecurityCounters(const dlms::SecurityCounters& counters);
+absl::StatusOr<dlms::SecurityCounters> DecodeSecurityCounters(std::span<const uint8_t> bytes);
+
+// Outgoing counters are reserved in blocks: the store holds the end of the block in use,
+// so a meter host killed mid-session resumes above every counter it may have sent and
+// never repeats an IV (Green Book 9.2.7.2).
+inline constexpr uint32_t kCounterReservation = 4096;
+
 // What every meter of a host shares. Not owned; must outlive the actors.
 struct MeterDlmsSetup {
   const MeterObjectTable* table = nullptr;
   const dlms::KeyStore* keys = nullptr;
+  DlmsCounterStore* counters = nullptr;  // nullptr: counters live in memory only
   std::string flag_id = "KAM";
   std::vector<dlms::ClientConfig> clients = DefaultDlmsClients();
   uint16_t max_pdu_size = 1024;

@@ -23,7 +23,11 @@ namespace {
 // pages".) The slot is the meter row's rowid, small and dense; a meter's pages are
 // contiguous keys, so loading it is one range scan. The state comes last in its row so the
 // keys stay in the leaf when a large state spills.
-constexpr std::array<const char*, 1> kMigrations = {
+//
+// Version 2. A meter's DLMS security state (its invocation counters, docs/dlms.md), kept
+// apart from the checkpoints: it is written when a session ends or a counter reservation
+// runs out, not with the metrology, and never goes back with a restored checkpoint.
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
     CREATE TABLE meters (
       slot       INTEGER PRIMARY KEY,
@@ -34,6 +38,12 @@ constexpr std::array<const char*, 1> kMigrations = {
     CREATE TABLE log_pages (
       key        INTEGER PRIMARY KEY,
       bytes      BLOB NOT NULL
+    );
+    )sql",
+    R"sql(
+    CREATE TABLE dlms_security (
+      serial     INTEGER PRIMARY KEY,
+      state      BLOB NOT NULL
     );
     )sql",
 };
@@ -80,6 +90,7 @@ struct MeterStore::Statements {
   SqliteStatement begin_write, begin_read, commit, rollback;
   SqliteStatement upsert_meter, write_page, drop_pages;
   SqliteStatement load_meter, load_pages, list_meters;
+  SqliteStatement write_security, load_security;
 };
 
 MeterStore::MeterStore(SqliteDb db, std::unique_ptr<Statements> statements)
@@ -145,11 +156,35 @@ absl::StatusOr<std::unique_ptr<MeterStore>> MeterStore::Open(const std::string& 
       {&statements->load_pages,
        "SELECT key, bytes FROM log_pages WHERE key BETWEEN ?1 AND ?2 ORDER BY key"},
       {&statements->list_meters, "SELECT serial FROM meters"},
+      {&statements->write_security,
+       "INSERT OR REPLACE INTO dlms_security (serial, state) VALUES (?1, ?2)"},
+      {&statements->load_security, "SELECT state FROM dlms_security WHERE serial = ?1"},
   };
   for (const auto& [statement, sql] : all) {
     VMUC_ASSIGN_OR_RETURN(*statement, db.Prepare(sql));
   }
   return std::unique_ptr<MeterStore>(new MeterStore(std::move(db), std::move(statements)));
+}
+
+absl::Status MeterStore::WriteSecurityState(uint64_t meter, const std::vector<uint8_t>& state) {
+  SqliteUse write(statements_->write_security);
+  sqlite3_bind_int64(*write, 1, SerialKey(meter));
+  BindBlob(*write, 2, state);
+  if (sqlite3_step(*write) != SQLITE_DONE) {
+    return db_.Error(absl::StrCat("store the DLMS security state of meter ", meter));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::vector<uint8_t>>> MeterStore::LoadSecurityState(uint64_t meter) {
+  SqliteUse load(statements_->load_security);
+  sqlite3_bind_int64(*load, 1, SerialKey(meter));
+  const int step = sqlite3_step(*load);
+  if (step == SQLITE_DONE) return std::optional<std::vector<uint8_t>>();
+  if (step != SQLITE_ROW) {
+    return db_.Error(absl::StrCat("load the DLMS security state of meter ", meter));
+  }
+  return std::optional<std::vector<uint8_t>>(ColumnBlob(*load, 0));
 }
 
 absl::Status MeterStore::Write(const std::vector<MeterCheckpoint>& batch) {

@@ -107,6 +107,11 @@ class MeterStore {
   };
   absl::StatusOr<std::optional<Loaded>> Load(uint64_t meter);
 
+  // A meter's DLMS security state (meters/cosem/meter_dlms.h), in a transaction of its
+  // own, and its last stored value (nullopt: never stored).
+  absl::Status WriteSecurityState(uint64_t meter, const std::vector<uint8_t>& state);
+  absl::StatusOr<std::optional<std::vector<uint8_t>>> LoadSecurityState(uint64_t meter);
+
   // Every stored meter key, ascending.
   absl::StatusOr<std::vector<uint64_t>> Meters();
 

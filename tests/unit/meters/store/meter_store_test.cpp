@@ -144,6 +144,31 @@ class MeterStoreTest : public ::testing::Test {
   vmuc::testing::TempDir dir_;
 };
 
+TEST_F(MeterStoreTest, SecurityStateIsKeptPerMeterAcrossReopening) {
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    auto none = store->LoadSecurityState(5700000000000001);
+    ASSERT_TRUE(none.ok()) << none.status();
+    EXPECT_FALSE(none->has_value());
+    ASSERT_TRUE(store->WriteSecurityState(5700000000000001, {1, 2, 3}).ok());
+    ASSERT_TRUE(store->WriteSecurityState(5700000000000002, {9}).ok());
+    ASSERT_TRUE(store->WriteSecurityState(5700000000000001, {4, 5}).ok());  // replaces
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto first = store->LoadSecurityState(5700000000000001);
+  ASSERT_TRUE(first.ok() && first->has_value());
+  EXPECT_EQ(**first, (std::vector<uint8_t>{4, 5}));
+  auto second = store->LoadSecurityState(5700000000000002);
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_EQ(**second, (std::vector<uint8_t>{9}));
+  // Not a checkpointed meter: the checkpoints know nothing of it.
+  auto meters = store->Meters();
+  ASSERT_TRUE(meters.ok());
+  EXPECT_TRUE(meters->empty());
+}
+
 TEST_F(MeterStoreTest, RoundTripsStateAndPagesSortedByLogAndPage) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
