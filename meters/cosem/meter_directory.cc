@@ -83,27 +83,12 @@ uint64_t WattsOf(int64_t milliwatts) {
 
 Obis EnergyObis(uint8_t c, uint8_t e = 0) { return Obis(1, 1, c, 8, e, 255); }
 
-// The register each load-profile channel logs (Z29; cosem-object-model.md).
+// The register each load-profile channel logs (Z29; cosem-object-model.md): A+, A-, R+,
+// R-, R1..R4 are 1.1.1.8.0 .. 1.1.8.8.0, in the order of LoadProfileChannel.
 Obis ChannelObis(LoadProfileChannel channel) {
-  switch (channel) {
-    case LoadProfileChannel::kActiveImport:
-      return EnergyObis(1);
-    case LoadProfileChannel::kActiveExport:
-      return EnergyObis(2);
-    case LoadProfileChannel::kReactiveImport:
-      return EnergyObis(3);
-    case LoadProfileChannel::kReactiveExport:
-      return EnergyObis(4);
-    case LoadProfileChannel::kReactiveQ1:
-      return EnergyObis(5);
-    case LoadProfileChannel::kReactiveQ2:
-      return EnergyObis(6);
-    case LoadProfileChannel::kReactiveQ3:
-      return EnergyObis(7);
-    case LoadProfileChannel::kReactiveQ4:
-      return EnergyObis(8);
-  }
-  return EnergyObis(1);
+  static_assert(static_cast<int>(LoadProfileChannel::kActiveImport) == 0 &&
+                static_cast<int>(LoadProfileChannel::kReactiveQ4) == 7);
+  return EnergyObis(static_cast<uint8_t>(static_cast<int>(channel) + 1));
 }
 
 // The register object of an analysis-catalogue register: its standard code, or for the
@@ -191,24 +176,6 @@ std::vector<DataValue> BillingRow(const BillingValues& values) {
   return row;
 }
 
-// The event logs (cosem-object-model.md and IDIS): profile OBIS and its event code object.
-struct EventLogObjects {
-  EventLogKind kind;
-  Obis profile;
-  Obis code_object;
-};
-constexpr EventLogObjects kEventLogObjects[] = {
-    {EventLogKind::kStandard, Obis(0, 0, 99, 98, 0, 255), Obis(0, 0, 96, 11, 0, 255)},
-    {EventLogKind::kFraud, Obis(0, 0, 99, 98, 1, 255), Obis(0, 0, 96, 11, 1, 255)},
-    {EventLogKind::kDisconnect, Obis(0, 0, 99, 98, 2, 255), Obis(0, 0, 96, 11, 2, 255)},
-    {EventLogKind::kPowerQuality, Obis(0, 0, 99, 98, 4, 255), Obis(0, 0, 96, 11, 4, 255)},
-    // Not in IDIS: vmuc's own codes for the clock and firmware logs (docs/dlms.md).
-    {EventLogKind::kClock, Obis(0, 0, 99, 98, 7, 255), Obis(0, 0, 96, 11, 7, 255)},
-    {EventLogKind::kFirmware, Obis(0, 0, 99, 98, 8, 255), Obis(0, 0, 96, 11, 8, 255)},
-    // IDIS power failure event log: the clock and the failure's duration.
-    {EventLogKind::kPowerFailure, Obis(1, 0, 99, 97, 0, 255), Obis(0, 0, 96, 7, 19, 255)},
-};
-
 // Rows of a profile buffer, then the column projection of selective access.
 DataValue Project(std::vector<std::vector<DataValue>> rows, const std::vector<size_t>& columns) {
   std::vector<DataValue> out;
@@ -226,29 +193,105 @@ DataValue Project(std::vector<std::vector<DataValue>> rows, const std::vector<si
   return DataValue::Array(std::move(out));
 }
 
-// Profile generic attributes 4..8 common to every profile.
-std::optional<GetDataResult> ProfileHeaderAttribute(int8_t attribute, uint32_t capture_period_s,
-                                                    uint32_t entries_in_use, uint32_t capacity) {
+// A profile generic (class 7) as one read sees it: its capture objects, its figures and
+// the rows a selection picks (every capture column, in order).
+using Rows = std::vector<std::vector<DataValue>>;
+struct Profile {
+  DataValue capture_objects;
+  uint32_t capture_period_s = 0;  // 0: asynchronous (events, calendar-driven captures)
+  uint32_t entries_in_use = 0;
+  uint32_t capacity = 0;
+  std::function<absl::StatusOr<Rows>(const ProfileAccess&)> rows;
+};
+using ProfileOf = std::function<std::optional<Profile>(const Meter&)>;
+
+// Attributes 2..8 of a profile (IEC 62056-6-2 4.3.6): the buffer, by selective access or
+// whole, and the header figures.
+GetDataResult ProfileAttribute(const Profile& profile, int8_t attribute,
+                               const std::optional<dlms::SelectiveAccess>& access) {
   switch (attribute) {
+    case 2:
+      break;
+    case 3:
+      return Ok(profile.capture_objects);
     case 4:
-      return Ok(DataValue::DoubleLongUnsigned(capture_period_s));
+      return Ok(DataValue::DoubleLongUnsigned(profile.capture_period_s));
     case 5:
       return Ok(DataValue::Enum(1));  // sort_method: fifo
     case 6:
       return Ok(CaptureObject(0, Obis(0, 0, 0, 0, 0, 0), 0));  // sort_object: none
     case 7:
-      return Ok(DataValue::DoubleLongUnsigned(entries_in_use));
+      return Ok(DataValue::DoubleLongUnsigned(profile.entries_in_use));
     case 8:
-      return Ok(DataValue::DoubleLongUnsigned(capacity));
+      return Ok(DataValue::DoubleLongUnsigned(profile.capacity));
     default:
-      return std::nullopt;
+      return Undefined();
   }
+  ProfileAccess selection;
+  if (access) {
+    auto decoded = DecodeProfileAccess(*access, profile.capture_objects);
+    if (!decoded.ok()) return GetDataResult::Error(DataAccessResult::kOtherReason);
+    selection = *std::move(decoded);
+  }
+  auto rows = profile.rows(selection);
+  // An entry range past the newest entry is an empty answer, not an error.
+  if (!rows.ok()) return Ok(DataValue::Array({}));
+  return Ok(Project(*std::move(rows), selection.columns));
 }
 
-GetDataResult AccessError(const absl::Status& status) {
-  (void)status;
-  return GetDataResult::Error(DataAccessResult::kOtherReason);
+// The profile of a ProfileLog (load profile, analysis logger, debit logger 2): clock,
+// AMR status, then `columns`, whose stored words `value_of(word, column)` turns into Data.
+Profile ProfileOfLog(const ProfileLog& log, std::vector<DataValue> columns,
+                     uint32_t capture_period_s,
+                     std::function<DataValue(uint32_t, size_t)> value_of) {
+  const size_t width = columns.size();
+  std::vector<DataValue> captures = {CaptureObject(kClockClass, kClockObis, 2),
+                                     CaptureObject(kDataClass, kAmrStatusObis, 2)};
+  for (DataValue& column : columns) captures.push_back(std::move(column));
+  return Profile{
+      .capture_objects = DataValue::Array(std::move(captures)),
+      .capture_period_s = capture_period_s,
+      .entries_in_use = log.entries_in_use(),
+      .capacity = log.capacity(),
+      .rows = [&log, width, value_of](const ProfileAccess& selection) -> absl::StatusOr<Rows> {
+        VMUC_ASSIGN_OR_RETURN(auto entries, log.Select({.from = selection.from,
+                                                        .to = selection.to,
+                                                        .from_entry = selection.from_entry,
+                                                        .to_entry = selection.to_entry,
+                                                        .columns = {}}));
+        Rows rows;
+        rows.reserve(entries.size());
+        for (const ProfileEntry& entry : entries) {
+          std::vector<DataValue> row;
+          row.reserve(2 + width);
+          row.push_back(TimeValue(entry.at));
+          row.push_back(DataValue::LongUnsigned(entry.status));
+          for (size_t c = 0; c < entry.channels && c < width; ++c) {
+            row.push_back(value_of(entry.values[c], c));
+          }
+          rows.push_back(std::move(row));
+        }
+        return rows;
+      }};
 }
+
+// The event logs (cosem-object-model.md and IDIS): profile OBIS and its event code object.
+struct EventLogObjects {
+  EventLogKind kind;
+  Obis profile;
+  Obis code_object;
+};
+constexpr EventLogObjects kEventLogObjects[] = {
+    {EventLogKind::kStandard, Obis(0, 0, 99, 98, 0, 255), Obis(0, 0, 96, 11, 0, 255)},
+    {EventLogKind::kFraud, Obis(0, 0, 99, 98, 1, 255), Obis(0, 0, 96, 11, 1, 255)},
+    {EventLogKind::kDisconnect, Obis(0, 0, 99, 98, 2, 255), Obis(0, 0, 96, 11, 2, 255)},
+    {EventLogKind::kPowerQuality, Obis(0, 0, 99, 98, 4, 255), Obis(0, 0, 96, 11, 4, 255)},
+    // Not in IDIS: vmuc's own codes for the clock and firmware logs (docs/dlms.md).
+    {EventLogKind::kClock, Obis(0, 0, 99, 98, 7, 255), Obis(0, 0, 96, 11, 7, 255)},
+    {EventLogKind::kFirmware, Obis(0, 0, 99, 98, 8, 255), Obis(0, 0, 96, 11, 8, 255)},
+    // IDIS power failure event log: the clock and the failure's duration.
+    {EventLogKind::kPowerFailure, Obis(1, 0, 99, 97, 0, 255), Obis(0, 0, 96, 7, 19, 255)},
+};
 
 }  // namespace
 
@@ -742,218 +785,124 @@ void MeterObjectTable::AddRegisters() {
 void MeterObjectTable::AddProfiles() {
   const std::vector<MethodAccess> no_methods(2, MethodAccess::kNoAccess);  // reset, capture
   const std::vector<AttributeAccess> read_all(8, kR);
+  auto add_profile = [&](const Obis& obis, ProfileOf profile_of) {
+    Add({kProfileClass, 1, obis, read_all, no_methods, {1, 2}},
+        {[profile_of](const Meter& meter, int8_t a,
+                      const std::optional<dlms::SelectiveAccess>& access) {
+           auto profile = profile_of(meter);
+           if (!profile) return GetDataResult::Error(DataAccessResult::kObjectUnavailable);
+           return ProfileAttribute(*profile, a, access);
+         },
+         {},
+         {}});
+  };
 
   // Load profile (1.1.99.1.0.255): clock, AMR status, then Z29's channels.
   const uint32_t period_s = uint32_t{info_.integration_period_min} * 60;
-  if (info_.load_profile)
-    Add({kProfileClass, 1, Obis(1, 1, 99, 1, 0, 255), read_all, no_methods, {1, 2}},
-        {[period_s](const Meter& meter, int8_t a,
-                    const std::optional<dlms::SelectiveAccess>& access) -> GetDataResult {
-           const LoadProfileLog* log = meter.load_profile();
-           if (log == nullptr) return GetDataResult::Error(DataAccessResult::kObjectUnavailable);
-           std::vector<DataValue> captures = {CaptureObject(kClockClass, kClockObis, 2),
-                                              CaptureObject(kDataClass, kAmrStatusObis, 2)};
-           for (LoadProfileChannel channel : log->channel_list()) {
-             captures.push_back(CaptureObject(kRegisterClass, ChannelObis(channel), 2));
-           }
-           const DataValue capture_objects = DataValue::Array(captures);
-           if (a == 3) return Ok(capture_objects);
-           if (auto header =
-                   ProfileHeaderAttribute(a, period_s, log->entries_in_use(), log->capacity())) {
-             return *header;
-           }
-           if (a != 2) return Undefined();
-           ProfileAccess selection;
-           if (access) {
-             auto decoded = DecodeProfileAccess(*access, capture_objects);
-             if (!decoded.ok()) return AccessError(decoded.status());
-             selection = std::move(*decoded);
-           }
-           ProfileSelection profile_selection{.from = selection.from,
-                                              .to = selection.to,
-                                              .from_entry = selection.from_entry,
-                                              .to_entry = selection.to_entry,
-                                              .columns = {}};
-           auto entries = log->Select(profile_selection);
-           if (!entries.ok()) {
-             // An entry range past the newest entry is an empty answer, not an error.
-             return Ok(DataValue::Array({}));
-           }
-           std::vector<std::vector<DataValue>> rows;
-           rows.reserve(entries->size());
-           for (const ProfileEntry& entry : *entries) {
-             std::vector<DataValue> row;
-             row.reserve(2 + entry.channels);
-             row.push_back(TimeValue(entry.at));
-             row.push_back(DataValue::LongUnsigned(entry.status));
-             for (uint8_t c = 0; c < entry.channels; ++c) {
-               row.push_back(DataValue::DoubleLongUnsigned(entry.values[c]));
-             }
-             rows.push_back(std::move(row));
-           }
-           return Ok(Project(std::move(rows), selection.columns));
-         },
-         {},
-         {}});
+  if (info_.load_profile) {
+    add_profile(
+        Obis(1, 1, 99, 1, 0, 255), [period_s](const Meter& meter) -> std::optional<Profile> {
+          const LoadProfileLog* log = meter.load_profile();
+          if (log == nullptr) return std::nullopt;
+          std::vector<DataValue> columns;
+          for (LoadProfileChannel channel : log->channel_list()) {
+            columns.push_back(CaptureObject(kRegisterClass, ChannelObis(channel), 2));
+          }
+          return ProfileOfLog(*log, std::move(columns), period_s, [](uint32_t word, size_t) {
+            return DataValue::DoubleLongUnsigned(word);
+          });
+        });
+  }
 
   // Analysis logger (1.1.99.2.0.255) and debit logger 2 (0.0.98.2.0.255): clock, AMR
   // status, then their catalogue registers in capture order.
-  struct RegisterProfile {
-    Obis obis;
-    std::function<const ProfileLog*(const Meter&)> log;
-    std::function<std::span<const AnalysisRegister>(const Meter&)> registers;
-    std::function<uint32_t(const Meter&)> period_s;  // 0: by calendar, not periodic
+  auto register_profile = [](const ProfileLog& log, std::span<const AnalysisRegister> registers,
+                             uint32_t capture_period_s) {
+    std::vector<DataValue> columns;
+    for (AnalysisRegister id : registers) {
+      columns.push_back(CaptureObject(kRegisterClass, AnalysisObis(AnalysisRegisterInfoOf(id)), 2));
+    }
+    std::vector<AnalysisRegister> ids(registers.begin(), registers.end());
+    return ProfileOfLog(log, std::move(columns), capture_period_s,
+                        [ids](uint32_t word, size_t c) { return AnalysisWord(ids[c], word); });
   };
-  const RegisterProfile register_profiles[] = {
-      {Obis(1, 1, 99, 2, 0, 255),
-       [](const Meter& m) -> const ProfileLog* { return m.analysis_log(); },
-       [](const Meter& m) {
-         return m.analysis_log() ? std::span<const AnalysisRegister>(m.analysis_log()->registers())
-                                 : std::span<const AnalysisRegister>();
-       },
-       [](const Meter& m) {
-         return m.analysis_log()
-                    ? static_cast<uint32_t>(m.analysis_log()->config().interval.count() * 60)
-                    : 0u;
-       }},
-      {Obis(0, 0, 98, 2, 0, 255),
-       [](const Meter& m) -> const ProfileLog* { return m.debit_log_2(); },
-       [](const Meter& m) {
-         return m.debit_log_2() ? m.debit_log_2()->registers()
-                                : std::span<const AnalysisRegister>();
-       },
-       [](const Meter&) { return 0u; }},
-  };
-  for (const RegisterProfile& profile : register_profiles) {
-    const bool configured =
-        profile.obis == Obis(1, 1, 99, 2, 0, 255) ? info_.analysis_log : info_.debit_log_2;
-    if (!configured) continue;
-    Add({kProfileClass, 1, profile.obis, read_all, no_methods, {1, 2}},
-        {[profile](const Meter& meter, int8_t a,
-                   const std::optional<dlms::SelectiveAccess>& access) -> GetDataResult {
-           const ProfileLog* log = profile.log(meter);
-           if (log == nullptr) return GetDataResult::Error(DataAccessResult::kObjectUnavailable);
-           const auto registers = profile.registers(meter);
-           std::vector<DataValue> captures = {CaptureObject(kClockClass, kClockObis, 2),
-                                              CaptureObject(kDataClass, kAmrStatusObis, 2)};
-           for (AnalysisRegister id : registers) {
-             captures.push_back(
-                 CaptureObject(kRegisterClass, AnalysisObis(AnalysisRegisterInfoOf(id)), 2));
-           }
-           const DataValue capture_objects = DataValue::Array(captures);
-           if (a == 3) return Ok(capture_objects);
-           if (auto header = ProfileHeaderAttribute(a, profile.period_s(meter),
-                                                    log->entries_in_use(), log->capacity())) {
-             return *header;
-           }
-           if (a != 2) return Undefined();
-           ProfileAccess selection;
-           if (access) {
-             auto decoded = DecodeProfileAccess(*access, capture_objects);
-             if (!decoded.ok()) return AccessError(decoded.status());
-             selection = std::move(*decoded);
-           }
-           auto entries = log->Select({.from = selection.from,
-                                       .to = selection.to,
-                                       .from_entry = selection.from_entry,
-                                       .to_entry = selection.to_entry,
-                                       .columns = {}});
-           if (!entries.ok()) return Ok(DataValue::Array({}));
-           std::vector<std::vector<DataValue>> rows;
-           rows.reserve(entries->size());
-           for (const ProfileEntry& entry : *entries) {
-             std::vector<DataValue> row = {TimeValue(entry.at),
-                                           DataValue::LongUnsigned(entry.status)};
-             for (size_t c = 0; c < entry.channels && c < registers.size(); ++c) {
-               row.push_back(AnalysisWord(registers[c], entry.values[c]));
-             }
-             rows.push_back(std::move(row));
-           }
-           return Ok(Project(std::move(rows), selection.columns));
-         },
-         {},
-         {}});
+  if (info_.analysis_log) {
+    add_profile(Obis(1, 1, 99, 2, 0, 255),
+                [register_profile](const Meter& meter) -> std::optional<Profile> {
+                  const AnalysisLog* log = meter.analysis_log();
+                  if (log == nullptr) return std::nullopt;
+                  return register_profile(
+                      *log, log->registers(),
+                      static_cast<uint32_t>(log->config().interval.count() * 60));
+                });
+  }
+  if (info_.debit_log_2) {
+    add_profile(Obis(0, 0, 98, 2, 0, 255),
+                [register_profile](const Meter& meter) -> std::optional<Profile> {
+                  const DebitLog2* log = meter.debit_log_2();
+                  if (log == nullptr) return std::nullopt;
+                  return register_profile(*log, log->registers(), 0);  // by calendar
+                });
   }
 
   // Debiting (billing) logger (0.0.98.1.0.255): the datasheet's value set at each
   // debiting period end; energy in Wh/varh/VAh, maxima with their times.
-  Add({kProfileClass, 1, Obis(0, 0, 98, 1, 0, 255), read_all, no_methods, {1, 2}},
-      {[](const Meter& meter, int8_t a,
-          const std::optional<dlms::SelectiveAccess>& access) -> GetDataResult {
-         const BillingLog& log = meter.billing_log();
-         const DataValue capture_objects = DataValue::Array(BillingCaptureObjects());
-         if (a == 3) return Ok(capture_objects);
-         if (auto header = ProfileHeaderAttribute(a, 0, static_cast<uint32_t>(log.entries_in_use()),
-                                                  static_cast<uint32_t>(log.capacity()))) {
-           return *header;
-         }
-         if (a != 2) return Undefined();
-         ProfileAccess selection;
-         if (access) {
-           auto decoded = DecodeProfileAccess(*access, capture_objects);
-           if (!decoded.ok()) return AccessError(decoded.status());
-           selection = std::move(*decoded);
-         }
-         const auto entries = log.entries();
-         std::vector<std::vector<DataValue>> rows;
-         for (size_t i = 0; i < entries.size(); ++i) {
-           const BillingValues& values = entries[i];
-           const uint32_t number = static_cast<uint32_t>(i + 1);
-           if (number < selection.from_entry ||
-               (selection.to_entry != 0 && number > selection.to_entry) ||
-               (selection.from && values.at < *selection.from) ||
-               (selection.to && values.at > *selection.to)) {
-             continue;
-           }
-           rows.push_back(BillingRow(values));
-         }
-         return Ok(Project(std::move(rows), selection.columns));
-       },
-       {},
-       {}});
+  add_profile(Obis(0, 0, 98, 1, 0, 255), [](const Meter& meter) -> std::optional<Profile> {
+    const BillingLog& log = meter.billing_log();
+    return Profile{.capture_objects = DataValue::Array(BillingCaptureObjects()),
+                   .capture_period_s = 0,
+                   .entries_in_use = static_cast<uint32_t>(log.entries_in_use()),
+                   .capacity = static_cast<uint32_t>(log.capacity()),
+                   .rows = [&log](const ProfileAccess& selection) -> absl::StatusOr<Rows> {
+                     const auto entries = log.entries();
+                     Rows rows;
+                     for (size_t i = 0; i < entries.size(); ++i) {
+                       const BillingValues& values = entries[i];
+                       const auto number = static_cast<uint32_t>(i + 1);
+                       if (number < selection.from_entry ||
+                           (selection.to_entry != 0 && number > selection.to_entry) ||
+                           (selection.from && values.at < *selection.from) ||
+                           (selection.to && values.at > *selection.to)) {
+                         continue;
+                       }
+                       rows.push_back(BillingRow(values));
+                     }
+                     return rows;
+                   }};
+  });
 
   // Event logs: clock and event code (the power failure log: clock and duration).
   for (const EventLogObjects& objects : kEventLogObjects) {
     const EventLogKind kind = objects.kind;
     const Obis code_object = objects.code_object;
     const bool power_failure = kind == EventLogKind::kPowerFailure;
-    Add({kProfileClass, 1, objects.profile, read_all, no_methods, {1, 2}},
-        {[kind, code_object, power_failure](
-             const Meter& meter, int8_t a,
-             const std::optional<dlms::SelectiveAccess>& access) -> GetDataResult {
-           const EventLogs& logs = meter.events();
-           const DataValue capture_objects = DataValue::Array(
-               {CaptureObject(kClockClass, kClockObis, 2),
-                CaptureObject(power_failure ? kRegisterClass : kDataClass, code_object, 2)});
-           if (a == 3) return Ok(capture_objects);
-           if (auto header =
-                   ProfileHeaderAttribute(a, 0, logs.entries_in_use(kind), logs.capacity(kind))) {
-             return *header;
-           }
-           if (a != 2) return Undefined();
-           ProfileAccess selection;
-           if (access) {
-             auto decoded = DecodeProfileAccess(*access, capture_objects);
-             if (!decoded.ok()) return AccessError(decoded.status());
-             selection = std::move(*decoded);
-           }
-           auto records = logs.Select(kind, EventSelection{.from = selection.from,
-                                                           .to = selection.to,
-                                                           .from_entry = selection.from_entry,
-                                                           .to_entry = selection.to_entry});
-           if (!records.ok()) return Ok(DataValue::Array({}));
-           std::vector<std::vector<DataValue>> rows;
-           rows.reserve(records->size());
-           for (const EventRecord& record : *records) {
-             rows.push_back({TimeValue(record.at),
-                             power_failure
-                                 ? DataValue::DoubleLongUnsigned(record.value)
-                                 : DataValue::LongUnsigned(static_cast<uint16_t>(record.code))});
-           }
-           return Ok(Project(std::move(rows), selection.columns));
-         },
-         {},
-         {}});
+    add_profile(objects.profile, [=](const Meter& meter) -> std::optional<Profile> {
+      const EventLogs& logs = meter.events();
+      return Profile{
+          .capture_objects = DataValue::Array(
+              {CaptureObject(kClockClass, kClockObis, 2),
+               CaptureObject(power_failure ? kRegisterClass : kDataClass, code_object, 2)}),
+          .capture_period_s = 0,
+          .entries_in_use = logs.entries_in_use(kind),
+          .capacity = logs.capacity(kind),
+          .rows = [&logs, kind,
+                   power_failure](const ProfileAccess& selection) -> absl::StatusOr<Rows> {
+            VMUC_ASSIGN_OR_RETURN(
+                auto records, logs.Select(kind, EventSelection{.from = selection.from,
+                                                               .to = selection.to,
+                                                               .from_entry = selection.from_entry,
+                                                               .to_entry = selection.to_entry}));
+            Rows rows;
+            rows.reserve(records.size());
+            for (const EventRecord& record : records) {
+              rows.push_back({TimeValue(record.at),
+                              power_failure
+                                  ? DataValue::DoubleLongUnsigned(record.value)
+                                  : DataValue::LongUnsigned(static_cast<uint16_t>(record.code))});
+            }
+            return rows;
+          }};
+    });
   }
 }
 

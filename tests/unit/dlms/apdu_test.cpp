@@ -6,21 +6,14 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/escaping.h"
+#include "tests/unit/dlms/reference_session.h"
 
 namespace vmuc::dlms {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::vector<uint8_t> Hex(std::string_view text) {
-  std::string compact;
-  for (char c : text) {
-    if (c != ' ') compact.push_back(c);
-  }
-  const std::string bytes = absl::HexStringToBytes(compact);
-  return {bytes.begin(), bytes.end()};
-}
+using reference::Hex;
 
 std::vector<uint8_t> Bytes(std::string_view text) { return {text.begin(), text.end()}; }
 
@@ -33,25 +26,13 @@ T DecodeAs(const std::vector<uint8_t>& bytes) {
   return std::holds_alternative<T>(*decoded) ? std::get<T>(*decoded) : T{};
 }
 
-// dlms-wire-examples.md, "HDLC over TCP ... LLS": the AARQ inside the I-frame (LLC removed).
-constexpr char kLlsAarq[] =
-    "60 33 A1 09 06 07 60 85 74 05 08 01 01 8A 02 07 80 8B 07 60 85 74 05 08 02 01 AC 07 80 05 "
-    "47 75 72 75 78 BE 10 04 0E 01 00 00 00 06 5F 1F 04 00 00 1E 5D FF FF";
-constexpr char kLlsAare[] =
-    "61 2E A1 09 06 07 60 85 74 05 08 01 01 A2 03 02 01 00 A3 05 A1 03 02 01 00 A7 03 02 01 00 "
-    "BE 10 04 0E 08 00 06 5F 1F 04 00 00 1E 5D 04 00 00 07";
-// "TCP wrapper, HLS mechanism 5": the AARQ and AARE without their 8-byte wrapper headers.
-constexpr char kHlsAarq[] =
-    "605da109060760857405080103a60a040847757275783132338a0207808b0760857405080205ac128010390c"
-    "444c4dc010ac20405f8a9d55a78cbe230421211f3000000000cb7ab52bb0a3c68cc368412621ffecbb59ec8d"
-    "27ddc9a8730ce6";
-constexpr char kHlsAare[] =
-    "616ea109060760857405080103a203020100a305a10302010ea40a04084142434445464748a7030201008802"
-    "0780890760857405080205aa128010390c444c4dc010ac20405f8a9d55a78cbe230421281f30000000001658"
-    "4d6f2bf43753192ddc5081774d4498be95cf5c5796cde148";
+using reference::kHlsAareHex;
+using reference::kHlsAarqHex;
+using reference::kLlsAareHex;
+using reference::kLlsAarqHex;
 
 TEST(ApduTest, LlsAarqFromTheWireDecodesAndReEncodesByteExact) {
-  const auto wire = Hex(kLlsAarq);
+  const auto wire = Hex(kLlsAarqHex);
   const Aarq aarq = DecodeAs<Aarq>(wire);
   EXPECT_EQ(aarq.context, ApplicationContext::kLogicalName);
   EXPECT_EQ(aarq.mechanism, AuthenticationMechanism::kLow);
@@ -75,7 +56,7 @@ TEST(ApduTest, LlsAarqFromTheWireDecodesAndReEncodesByteExact) {
 }
 
 TEST(ApduTest, LlsAareFromTheWireDecodesAndReEncodesByteExact) {
-  const auto wire = Hex(kLlsAare);
+  const auto wire = Hex(kLlsAareHex);
   const Aare aare = DecodeAs<Aare>(wire);
   EXPECT_EQ(aare.result, AssociationResult::kAccepted);
   EXPECT_EQ(aare.diagnostic_source, DiagnosticSource::kAcseServiceUser);
@@ -94,7 +75,7 @@ TEST(ApduTest, LlsAareFromTheWireDecodesAndReEncodesByteExact) {
 }
 
 TEST(ApduTest, HlsGmacAarqAndAareFromTheWireRoundTrip) {
-  const auto aarq_wire = Hex(kHlsAarq);
+  const auto aarq_wire = Hex(kHlsAarqHex);
   const Aarq aarq = DecodeAs<Aarq>(aarq_wire);
   EXPECT_EQ(aarq.context, ApplicationContext::kLogicalNameCiphered);
   EXPECT_EQ(aarq.mechanism, AuthenticationMechanism::kHighGmac);
@@ -104,7 +85,7 @@ TEST(ApduTest, HlsGmacAarqAndAareFromTheWireRoundTrip) {
   EXPECT_EQ(aarq.user_information[0], 0x21);  // glo-initiate-request
   EXPECT_EQ(EncodeApdu(aarq), aarq_wire);
 
-  const auto aare_wire = Hex(kHlsAare);
+  const auto aare_wire = Hex(kHlsAareHex);
   const Aare aare = DecodeAs<Aare>(aare_wire);
   EXPECT_EQ(aare.context, ApplicationContext::kLogicalNameCiphered);
   EXPECT_EQ(aare.diagnostic, acse_user_diagnostic::kAuthenticationRequired);

@@ -8,20 +8,14 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "tests/unit/dlms/reference_session.h"
 
 namespace vmuc::dlms {
 namespace {
 
 using ::testing::ElementsAreArray;
 
-std::vector<uint8_t> Hex(std::string_view text) {
-  std::string compact;
-  for (char c : text) {
-    if (c != ' ') compact.push_back(c);
-  }
-  const std::string bytes = absl::HexStringToBytes(compact);
-  return {bytes.begin(), bytes.end()};
-}
+using reference::Hex;
 
 template <size_t N>
 std::array<uint8_t, N> Array(std::string_view hex) {
@@ -32,23 +26,13 @@ std::array<uint8_t, N> Array(std::string_view hex) {
 }
 
 // dlms-wire-examples.md, "TCP wrapper, HLS mechanism 5 (GMAC), security suite 0".
-const CipherKeys kKeys{Array<16>("000102030405060708090A0B0C0D0E0F"),
-                       Array<16>("D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"), std::nullopt};
-const SystemTitle kClientTitle = Array<8>("4775727578313233");
-const SystemTitle kServerTitle = Array<8>("4142434445464748");
-const std::vector<uint8_t> kChallenge = Hex("390c444c4dc010ac20405f8a9d55a78c");
-// The PDUs without their 8-byte wrapper headers.
-const std::vector<uint8_t> kReferenceAarq =
-    Hex("605da109060760857405080103a60a040847757275783132338a0207808b0760857405080205ac128010390c"
-        "444c4dc010ac20405f8a9d55a78cbe230421211f3000000000cb7ab52bb0a3c68cc368412621ffecbb59ec8d"
-        "27ddc9a8730ce6");
-const std::vector<uint8_t> kReferenceAare =
-    Hex("616ea109060760857405080103a203020100a305a10302010ea40a04084142434445464748a7030201008802"
-        "0780890760857405080205aa128010390c444c4dc010ac20405f8a9d55a78cbe230421281f30000000001658"
-        "4d6f2bf43753192ddc5081774d4498be95cf5c5796cde148");
-const std::vector<uint8_t> kReferenceAction =
-    Hex("cb313000000002474164cfb30c39f97421bd3751baf2253ca8968cb5b4f46bfcc1567f0388a69bda6c32ed04"
-        "0ffffa773e8f14");
+const CipherKeys kKeys{Array<16>(reference::kGuekHex), Array<16>(reference::kGakHex), std::nullopt};
+const SystemTitle kClientTitle = Array<8>(reference::kClientTitleHex);
+const SystemTitle kServerTitle = Array<8>(reference::kServerTitleHex);
+const std::vector<uint8_t> kChallenge = Hex(reference::kChallengeHex);
+const std::vector<uint8_t> kReferenceAarq = Hex(reference::kHlsAarqHex);
+const std::vector<uint8_t> kReferenceAare = Hex(reference::kHlsAareHex);
+const std::vector<uint8_t> kReferenceAction = Hex(reference::kHlsActionHex);
 
 constexpr uint16_t kPublic = 16;
 constexpr uint16_t kReader = 17;
