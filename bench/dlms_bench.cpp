@@ -18,11 +18,7 @@
 //
 // Usage: vmuc_dlms_bench [Google Benchmark flags, e.g. --benchmark_repetitions=3]
 #include <benchmark/benchmark.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +50,7 @@
 #include "meters/cosem/meter_dlms.h"
 #include "meters/fleet.h"
 #include "meters/meter.h"
+#include "tests/support/dlms_tcp.h"
 
 namespace vmuc {
 namespace {
@@ -76,7 +73,6 @@ void Require(const absl::Status& status, const std::string& what) {
   if (!status.ok()) Fail(absl::StrCat(what, ": ", status.ToString()));
 }
 
-constexpr auto kIoTimeout = 10s;
 const AttributeDescriptor kClock{8, Obis(0, 0, 1, 0, 0, 255), 2};
 const AttributeDescriptor kActiveImportTotal{3, Obis(1, 1, 1, 8, 0, 255), 2};
 const AttributeDescriptor kObjectList{15, Obis(0, 0, 40, 0, 0, 255), 2};
@@ -95,100 +91,8 @@ constexpr uint32_t kDeepMeterIndex = 1;
 constexpr std::chrono::hours kFreshMeterAge = 3 * 24h + 7h;
 constexpr std::chrono::hours kDeepMeterAge = 110 * 24h;
 
-// A blocking TCP connection to 127.0.0.1 with a timeout on every read.
-class Connection {
- public:
-  static absl::StatusOr<Connection> Open(uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return absl::UnavailableError("socket failed");
-    // A DLMS client writes one PDU per request and waits: Nagle would only add latency.
-    const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-      ::close(fd);
-      return absl::UnavailableError(absl::StrCat("cannot connect to 127.0.0.1:", port));
-    }
-    return Connection(fd);
-  }
-  Connection(Connection&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Connection& operator=(Connection&&) = delete;
-  ~Connection() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  absl::Status Write(std::span<const uint8_t> bytes) {
-    size_t done = 0;
-    while (done < bytes.size()) {
-      const ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
-      if (n <= 0) return absl::UnavailableError("send failed");
-      done += static_cast<size_t>(n);
-    }
-    return absl::OkStatus();
-  }
-  // Some bytes into `buffer`, or an error after kIoTimeout or at the end of the stream.
-  absl::StatusOr<std::span<const uint8_t>> ReadSome(std::vector<uint8_t>& buffer) {
-    pollfd wait{fd_, POLLIN, 0};
-    if (::poll(&wait, 1, static_cast<int>(std::chrono::milliseconds(kIoTimeout).count())) <= 0) {
-      return absl::DeadlineExceededError("no answer within the timeout");
-    }
-    const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
-    if (n <= 0) return absl::UnavailableError("connection closed");
-    return std::span<const uint8_t>(buffer.data(), static_cast<size_t>(n));
-  }
-
- private:
-  explicit Connection(int fd) : fd_(fd) {}
-  int fd_;
-};
-
-// IEC 62056-47 over TCP to the gateway: the destination wPort is the meter's node address.
-// Counts the bytes on the wire (wrapper headers included) both ways.
-class WrapperTransport final : public dlms::ClientTransport {
- public:
-  WrapperTransport(Connection connection, uint16_t client_sap, NodeAddress node)
-      : connection_(std::move(connection)),
-        client_sap_(client_sap),
-        node_(static_cast<uint16_t>(node)),
-        buffer_(64 * 1024) {}
-
-  absl::StatusOr<std::vector<uint8_t>> Exchange(std::span<const uint8_t> request) override {
-    std::vector<uint8_t> pdu =
-        dlms::EncodeWrapperPdu({.source_wport = client_sap_,
-                                .destination_wport = node_,
-                                .apdu = std::vector<uint8_t>(request.begin(), request.end())});
-    if (auto status = connection_.Write(pdu); !status.ok()) return status;
-    bytes_sent_ += pdu.size();
-    while (true) {
-      auto bytes = connection_.ReadSome(buffer_);
-      if (!bytes.ok()) return bytes.status();
-      bytes_received_ += bytes->size();
-      for (auto& answer : deframer_.Feed(*bytes)) {
-        if (!answer.ok()) return answer.status();
-        if (answer->source_wport != node_ || answer->destination_wport != client_sap_) {
-          return absl::DataLossError("answer with the wrong wPorts");
-        }
-        // One request, one answer: the client never pipelines.
-        if (deframer_.buffered() != 0) return absl::DataLossError("bytes after the answer");
-        return std::move(answer->apdu);
-      }
-    }
-  }
-  uint64_t bytes_sent() const { return bytes_sent_; }
-  uint64_t bytes_received() const { return bytes_received_; }
-
- private:
-  Connection connection_;
-  uint16_t client_sap_;
-  uint16_t node_;
-  dlms::WrapperDeframer deframer_;
-  std::vector<uint8_t> buffer_;
-  uint64_t bytes_sent_ = 0;
-  uint64_t bytes_received_ = 0;
-};
+using testing::TcpConnection;
+using WrapperTransport = testing::WrapperTcpTransport;
 
 // The meters' side of the mesh, in process: frames from the pass-through are posted to the
 // loop and handed to the addressed meter's actor; its answers go straight back to the
@@ -257,9 +161,10 @@ class Rig {
   const meters::Meter& reference(uint32_t index) const { return meters_.at(index).reference; }
 
   std::unique_ptr<WrapperTransport> Connect(uint16_t client_sap, uint32_t index) const {
-    auto connection = Connection::Open(passthrough_.wrapper_port());
+    auto connection = TcpConnection::Open(passthrough_.wrapper_port());
     Require(connection.status(), "connect");
-    return std::make_unique<WrapperTransport>(std::move(*connection), client_sap, node(index));
+    return std::make_unique<WrapperTransport>(std::move(*connection), client_sap,
+                                              static_cast<uint16_t>(node(index)));
   }
 
   // Client 16 public, 17 LLS reader, 1 HLS-GMAC management (ciphered), with the keys of

@@ -7,10 +7,6 @@
 // replayed invocation counter are refused, and the next client still gets in.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -26,6 +22,7 @@
 #include "meters/fleet.h"
 #include "meters/meter.h"
 #include "tests/integration/test_process.h"
+#include "tests/support/dlms_tcp.h"
 #include "vmuc/v1/gateway.grpc.pb.h"
 
 namespace vmuc {
@@ -39,95 +36,20 @@ using testing::TestProcess;
 
 constexpr uint32_t kMeters = 3;
 constexpr NodeAddress kNode = 2;  // the fleet's second meter
-constexpr auto kIoTimeout = 10s;
 
-// A blocking TCP connection to 127.0.0.1 with a timeout on every read.
-class Connection {
- public:
-  static std::optional<Connection> Open(uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-      ::close(fd);
-      return std::nullopt;
-    }
-    return Connection(fd);
-  }
-  Connection(Connection&& other) noexcept
-      : fd_(std::exchange(other.fd_, -1)), timeout_(other.timeout_) {}
-  ~Connection() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  absl::Status Write(std::span<const uint8_t> bytes) {
-    size_t done = 0;
-    while (done < bytes.size()) {
-      const ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
-      if (n <= 0) return absl::UnavailableError("send failed");
-      done += static_cast<size_t>(n);
-    }
-    return absl::OkStatus();
-  }
-  // Some bytes, or an error after the timeout or at the end of the stream.
-  absl::StatusOr<std::vector<uint8_t>> ReadSome() {
-    pollfd wait{fd_, POLLIN, 0};
-    if (::poll(&wait, 1, static_cast<int>(timeout_.count())) <= 0) {
-      return absl::DeadlineExceededError("no answer within the timeout");
-    }
-    std::vector<uint8_t> buffer(4096);
-    const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
-    if (n <= 0) return absl::UnavailableError("connection closed");
-    buffer.resize(static_cast<size_t>(n));
-    return buffer;
-  }
-
-  void set_timeout(std::chrono::milliseconds timeout) { timeout_ = timeout; }
-
- private:
-  explicit Connection(int fd) : fd_(fd) {}
-  int fd_;
-  std::chrono::milliseconds timeout_ = kIoTimeout;
-};
+using testing::TcpConnection;
 
 // IEC 62056-47 over TCP: the destination wPort is the meter's node address.
-class WrapperTransport : public dlms::ClientTransport {
+class WrapperTransport : public testing::WrapperTcpTransport {
  public:
-  WrapperTransport(Connection connection, uint16_t client_sap)
-      : connection_(std::move(connection)), client_sap_(client_sap) {}
-
-  absl::StatusOr<std::vector<uint8_t>> Exchange(std::span<const uint8_t> request) override {
-    last_request_.assign(request.begin(), request.end());
-    auto status = connection_.Write(dlms::EncodeWrapperPdu(
-        {.source_wport = client_sap_, .destination_wport = kNode, .apdu = last_request_}));
-    if (!status.ok()) return status;
-    while (true) {
-      auto bytes = connection_.ReadSome();
-      if (!bytes.ok()) return bytes.status();
-      for (auto& pdu : deframer_.Feed(*bytes)) {
-        if (!pdu.ok()) return pdu.status();
-        if (pdu->source_wport != kNode || pdu->destination_wport != client_sap_) {
-          return absl::DataLossError("answer with the wrong wPorts");
-        }
-        return std::move(pdu->apdu);
-      }
-    }
-  }
-  const std::vector<uint8_t>& last_request() const { return last_request_; }
-
- private:
-  Connection connection_;
-  uint16_t client_sap_;
-  dlms::WrapperDeframer deframer_;
-  std::vector<uint8_t> last_request_;
+  WrapperTransport(TcpConnection connection, uint16_t client_sap)
+      : WrapperTcpTransport(std::move(connection), client_sap, kNode) {}
 };
 
 // IEC 62056-46 over TCP: the lower server address is the meter's node address.
 class HdlcTransport : public dlms::ClientTransport {
  public:
-  HdlcTransport(Connection connection, uint16_t client_sap)
+  HdlcTransport(TcpConnection connection, uint16_t client_sap)
       : connection_(std::move(connection)),
         link_({.client_address = dlms::HdlcAddress::Client(static_cast<uint8_t>(client_sap)),
                .server_address = dlms::HdlcAddress::Server(1, kNode, 4)}) {}
@@ -156,14 +78,15 @@ class HdlcTransport : public dlms::ClientTransport {
           return absl::UnavailableError("HDLC link went down");
         }
       }
-      auto bytes = connection_.ReadSome();
+      auto bytes = connection_.ReadSome(buffer_);
       if (!bytes.ok()) return bytes.status();
       out = link_.OnBytes(*bytes);
     }
   }
 
-  Connection connection_;
+  TcpConnection connection_;
   dlms::HdlcClientLink link_;
+  std::vector<uint8_t> buffer_ = std::vector<uint8_t>(4096);
 };
 
 class DlmsPassthroughTest : public ::testing::Test {
@@ -208,8 +131,8 @@ class DlmsPassthroughTest : public ::testing::Test {
     // Up once a public association with the meter succeeds: every process is attached.
     ASSERT_TRUE(testing::WaitUntil(
         [&] {
-          auto connection = Connection::Open(wrapper_port_);
-          if (!connection) return false;
+          auto connection = TcpConnection::Open(wrapper_port_);
+          if (!connection.ok()) return false;
           // A request sent before the meter host attached is dropped by the mesh: ask again.
           connection->set_timeout(500ms);
           WrapperTransport transport(std::move(*connection), 16);
@@ -329,8 +252,8 @@ class DlmsPassthroughTest : public ::testing::Test {
 
 TEST_F(DlmsPassthroughTest, ReadsTheMeterOverTheWrapperAtAllThreeSecurityLevels) {
   for (uint16_t client_sap : {16, 17, 1}) {
-    auto connection = Connection::Open(wrapper_port_);
-    ASSERT_TRUE(connection.has_value());
+    auto connection = TcpConnection::Open(wrapper_port_);
+    ASSERT_TRUE(connection.ok()) << connection.status();
     WrapperTransport transport(std::move(*connection), client_sap);
     ReadAndCheck(transport, client_sap);
   }
@@ -338,8 +261,8 @@ TEST_F(DlmsPassthroughTest, ReadsTheMeterOverTheWrapperAtAllThreeSecurityLevels)
 
 TEST_F(DlmsPassthroughTest, ReadsTheMeterOverHdlcAtAllThreeSecurityLevels) {
   for (uint16_t client_sap : {16, 17, 1}) {
-    auto connection = Connection::Open(hdlc_port_);
-    ASSERT_TRUE(connection.has_value());
+    auto connection = TcpConnection::Open(hdlc_port_);
+    ASSERT_TRUE(connection.ok()) << connection.status();
     HdlcTransport transport(std::move(*connection), client_sap);
     ASSERT_TRUE(transport.Connect().ok());
     ReadAndCheck(transport, client_sap);
@@ -348,7 +271,7 @@ TEST_F(DlmsPassthroughTest, ReadsTheMeterOverHdlcAtAllThreeSecurityLevels) {
 
 TEST_F(DlmsPassthroughTest, WrongPasswordWrongKeyAndReplayAreRefusedAndTheNextClientGetsIn) {
   {
-    auto connection = Connection::Open(wrapper_port_);
+    auto connection = TcpConnection::Open(wrapper_port_);
     WrapperTransport transport(std::move(*connection), 17);
     dlms::ClientOptions options = Options(17);
     options.password = "not-it";
@@ -357,7 +280,7 @@ TEST_F(DlmsPassthroughTest, WrongPasswordWrongKeyAndReplayAreRefusedAndTheNextCl
     EXPECT_NE(refused.message().find("authentication-failure"), std::string::npos) << refused;
   }
   {
-    auto connection = Connection::Open(wrapper_port_);
+    auto connection = TcpConnection::Open(wrapper_port_);
     WrapperTransport transport(std::move(*connection), 1);
     dlms::ClientOptions options = Options(1);
     options.keys.unicast_key[3] ^= 0x40;
@@ -366,7 +289,7 @@ TEST_F(DlmsPassthroughTest, WrongPasswordWrongKeyAndReplayAreRefusedAndTheNextCl
     EXPECT_NE(refused.message().find("0/6"), std::string::npos) << refused;  // deciphering-error
   }
   {
-    auto connection = Connection::Open(wrapper_port_);
+    auto connection = TcpConnection::Open(wrapper_port_);
     WrapperTransport transport(std::move(*connection), 1);
     dlms::CosemClient client(Options(1), transport);
     ASSERT_TRUE(client.Associate().ok());
@@ -386,7 +309,7 @@ TEST_F(DlmsPassthroughTest, WrongPasswordWrongKeyAndReplayAreRefusedAndTheNextCl
     next_counter_ = client.next_invocation_counter();
     EXPECT_TRUE(client.Release().ok());
   }
-  auto connection = Connection::Open(wrapper_port_);
+  auto connection = TcpConnection::Open(wrapper_port_);
   WrapperTransport transport(std::move(*connection), 17);
   ReadAndCheck(transport, 17);
 }
