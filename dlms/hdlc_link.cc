@@ -154,6 +154,39 @@ void HdlcLinkOutput::Append(HdlcLinkOutput other) {
 }
 
 // ---------------------------------------------------------------------------------------
+// hdlc_link_internal::HdlcTransferState
+
+namespace hdlc_link_internal {
+
+void HdlcTransferState::Clear() {
+  send_state = 0;
+  receive_state = 0;
+  unacknowledged.clear();
+  pending.clear();
+  reassembly.clear();
+  discarding = false;
+  peer_busy = false;
+}
+
+bool HdlcTransferState::Acknowledge(uint8_t receive_sequence) {
+  // N(R) - V(S) of the oldest unacknowledged frame, mod 8: how many of them N(R) covers.
+  const uint8_t acknowledged = Add(receive_sequence, 8 - send_state);
+  if (acknowledged > unacknowledged.size()) return false;
+  unacknowledged.erase(unacknowledged.begin(), unacknowledged.begin() + acknowledged);
+  send_state = receive_sequence;
+  return true;
+}
+
+void HdlcTransferState::FillWindow(uint32_t window_size) {
+  while (unacknowledged.size() < window_size && !pending.empty()) {
+    unacknowledged.push_back(std::move(pending.front()));
+    pending.pop_front();
+  }
+}
+
+}  // namespace hdlc_link_internal
+
+// ---------------------------------------------------------------------------------------
 // HdlcServerLink
 
 absl::Status HdlcServerLink::ValidateOptions(const Options& options) {
@@ -214,7 +247,7 @@ absl::StatusOr<HdlcLinkOutput> HdlcServerLink::SendApdu(std::span<const uint8_t>
                                              ? "HDLC: no connection to send the APDU on"
                                              : "HDLC: connection in frame reject condition");
   }
-  AppendSegments(kLlcResponseHeader, apdu, parameters_.max_info_length_transmit, pending_);
+  AppendSegments(kLlcResponseHeader, apdu, parameters_.max_info_length_transmit, transfer_.pending);
   HdlcLinkOutput out;
   if (holding_poll_) SendWindow(out);
   return out;
@@ -242,14 +275,8 @@ void HdlcServerLink::Reset(HdlcLinkOutput& out) {
     out.events.push_back(HdlcLinkEvent{HdlcLinkEvent::Kind::kDisconnected, {}});
   }
   state_ = State::kDisconnected;
-  send_state_ = 0;
-  receive_state_ = 0;
-  unacknowledged_.clear();
-  pending_.clear();
-  reassembly_.clear();
-  discarding_ = false;
+  transfer_.Clear();
   holding_poll_ = false;
-  peer_busy_ = false;
   frame_reject_info_.clear();
 }
 
@@ -262,9 +289,10 @@ void HdlcServerLink::Reply(const HdlcFrame& to, HdlcControl control, std::vector
 
 void HdlcServerLink::Emit(const HdlcSegment& segment, uint8_t send_sequence, bool final,
                           HdlcLinkOutput& out) const {
-  out.frames.push_back(EncodeHdlcFrame(MakeFrame(
-      client_address_, server_address_, HdlcControl::I(send_sequence, receive_state_, final),
-      segment.info, segment.segmented)));
+  out.frames.push_back(
+      EncodeHdlcFrame(MakeFrame(client_address_, server_address_,
+                                HdlcControl::I(send_sequence, transfer_.receive_state, final),
+                                segment.info, segment.segmented)));
 }
 
 void HdlcServerLink::HandleFrame(const HdlcFrame& frame, TimePoint now, HdlcLinkOutput& out) {
@@ -316,7 +344,7 @@ void HdlcServerLink::HandleFrame(const HdlcFrame& frame, TimePoint now, HdlcLink
   }
   // RR or RNR.
   if (!Acknowledge(frame, out)) return;
-  peer_busy_ = type == HdlcFrameType::kRnr;
+  transfer_.peer_busy = type == HdlcFrameType::kRnr;
   if (poll) SendWindow(out);
 }
 
@@ -354,18 +382,14 @@ void HdlcServerLink::HandleUi(const HdlcFrame& frame, HdlcLinkOutput& out) {
 }
 
 bool HdlcServerLink::Acknowledge(const HdlcFrame& frame, HdlcLinkOutput& out) {
-  const uint8_t acknowledged =
-      Add(frame.control.receive_sequence, 8 - send_state_);  // N(R) - V(S) oldest, mod 8
-  if (acknowledged > unacknowledged_.size()) {
-    out.errors.push_back(absl::InvalidArgumentError(
-        absl::StrCat("HDLC: ", frame.control.DebugString(), " from client ",
-                     frame.source.DebugString(), " acknowledges frames never sent (",
-                     unacknowledged_.size(), " outstanding from N(S)=", send_state_, ")")));
+  if (!transfer_.Acknowledge(frame.control.receive_sequence)) {
+    out.errors.push_back(absl::InvalidArgumentError(absl::StrCat(
+        "HDLC: ", frame.control.DebugString(), " from client ", frame.source.DebugString(),
+        " acknowledges frames never sent (", transfer_.unacknowledged.size(),
+        " outstanding from N(S)=", transfer_.send_state, ")")));
     SendFrameReject(frame, kFrameRejectInvalidReceiveSequence, out);
     return false;
   }
-  unacknowledged_.erase(unacknowledged_.begin(), unacknowledged_.begin() + acknowledged);
-  send_state_ = frame.control.receive_sequence;
   return true;
 }
 
@@ -379,27 +403,29 @@ void HdlcServerLink::HandleInformation(const HdlcFrame& frame, HdlcLinkOutput& o
     return;
   }
   if (!Acknowledge(frame, out)) return;
-  if (frame.control.send_sequence != receive_state_) {
+  if (frame.control.send_sequence != transfer_.receive_state) {
     // ISO/IEC 13239 go-back-N: drop it; the RR tells the client where to resume.
-    out.errors.push_back(absl::InvalidArgumentError(absl::StrCat(
-        "HDLC: I frame N(S)=", frame.control.send_sequence, " from client ",
-        frame.source.DebugString(), " out of sequence, expected ", receive_state_, "; dropped")));
+    out.errors.push_back(absl::InvalidArgumentError(
+        absl::StrCat("HDLC: I frame N(S)=", frame.control.send_sequence, " from client ",
+                     frame.source.DebugString(), " out of sequence, expected ",
+                     transfer_.receive_state, "; dropped")));
     if (poll) {
       holding_poll_ = false;
-      Reply(frame, HdlcControl::Rr(receive_state_, true), {}, out);
+      Reply(frame, HdlcControl::Rr(transfer_.receive_state, true), {}, out);
     }
     return;
   }
-  receive_state_ = Add(receive_state_, 1);
+  transfer_.receive_state = Add(transfer_.receive_state, 1);
   bool delivered = false;
   if (auto data = Reassemble(frame, options_.max_apdu_length + kLlcRequestHeader.size(),
-                             reassembly_, discarding_, out)) {
+                             transfer_.reassembly, transfer_.discarding, out)) {
     const size_t before = out.events.size();
     DeliverData(std::move(*data), kLlcRequestHeader, frame, out);
     delivered = out.events.size() > before;
   }
   if (!poll) return;
-  if (delivered && unacknowledged_.empty() && pending_.empty() && !peer_busy_) {
+  if (delivered && transfer_.unacknowledged.empty() && transfer_.pending.empty() &&
+      !transfer_.peer_busy) {
     holding_poll_ = true;  // the response goes out with SendApdu or NoResponse
     return;
   }
@@ -409,37 +435,37 @@ void HdlcServerLink::HandleInformation(const HdlcFrame& frame, HdlcLinkOutput& o
 void HdlcServerLink::SendWindow(HdlcLinkOutput& out) {
   holding_poll_ = false;
   auto receive_ready = [&] {
-    out.frames.push_back(EncodeHdlcFrame(MakeFrame(
-        client_address_, server_address_, HdlcControl::Rr(receive_state_, true), {}, false)));
+    out.frames.push_back(
+        EncodeHdlcFrame(MakeFrame(client_address_, server_address_,
+                                  HdlcControl::Rr(transfer_.receive_state, true), {}, false)));
   };
-  if (peer_busy_) {
+  if (transfer_.peer_busy) {
     receive_ready();
     return;
   }
   // Frames still unacknowledged at a poll were lost: repeat them (go-back-N), then fill
   // the window with new ones.
-  while (unacknowledged_.size() < parameters_.window_size_transmit && !pending_.empty()) {
-    unacknowledged_.push_back(std::move(pending_.front()));
-    pending_.pop_front();
-  }
-  if (unacknowledged_.empty()) {
+  transfer_.FillWindow(parameters_.window_size_transmit);
+  if (transfer_.unacknowledged.empty()) {
     receive_ready();
     return;
   }
-  for (size_t i = 0; i < unacknowledged_.size(); ++i) {
-    Emit(unacknowledged_[i], Add(send_state_, i), i + 1 == unacknowledged_.size(), out);
+  for (size_t i = 0; i < transfer_.unacknowledged.size(); ++i) {
+    Emit(transfer_.unacknowledged[i], Add(transfer_.send_state, i),
+         i + 1 == transfer_.unacknowledged.size(), out);
   }
 }
 
 void HdlcServerLink::SendFrameReject(const HdlcFrame& frame, uint8_t reasons, HdlcLinkOutput& out) {
   // ISO/IEC 13239 FRMR information field: the rejected control field, then V(R), C/R (0:
   // the rejected frame was a command) and V(S), then the reason bits.
-  const uint8_t next_send = Add(send_state_, unacknowledged_.size());
+  const uint8_t next_send = Add(transfer_.send_state, transfer_.unacknowledged.size());
   frame_reject_info_ = {EncodeHdlcControl(frame.control),
-                        static_cast<uint8_t>((receive_state_ << 5) | (next_send << 1)), reasons};
+                        static_cast<uint8_t>((transfer_.receive_state << 5) | (next_send << 1)),
+                        reasons};
   state_ = State::kFrameReject;
   holding_poll_ = false;
-  pending_.clear();
+  transfer_.pending.clear();
   if (frame.control.poll_final) {
     Reply(frame, HdlcControl::Unnumbered(HdlcFrameType::kFrmr, true), frame_reject_info_, out);
   }
@@ -498,7 +524,7 @@ absl::StatusOr<HdlcLinkOutput> HdlcClientLink::Disconnect() {
   }
   HdlcLinkOutput out;
   state_ = State::kDisconnecting;
-  pending_.clear();
+  transfer_.pending.clear();
   SendCommand(HdlcControl::Unnumbered(HdlcFrameType::kDisc, true), {}, false, out);
   awaiting_final_ = true;
   return out;
@@ -508,7 +534,7 @@ absl::StatusOr<HdlcLinkOutput> HdlcClientLink::SendApdu(std::span<const uint8_t>
   if (state_ != State::kConnected) {
     return absl::FailedPreconditionError("HDLC: no connection to send the APDU on");
   }
-  AppendSegments(kLlcRequestHeader, apdu, parameters_.max_info_length_transmit, pending_);
+  AppendSegments(kLlcRequestHeader, apdu, parameters_.max_info_length_transmit, transfer_.pending);
   HdlcLinkOutput out;
   SendWindow(out);
   return out;
@@ -519,7 +545,7 @@ absl::StatusOr<HdlcLinkOutput> HdlcClientLink::Poll() {
     return absl::FailedPreconditionError("HDLC: no connection to poll");
   }
   HdlcLinkOutput out;
-  SendCommand(HdlcControl::Rr(receive_state_, true), {}, false, out);
+  SendCommand(HdlcControl::Rr(transfer_.receive_state, true), {}, false, out);
   awaiting_final_ = true;
   return out;
 }
@@ -620,46 +646,44 @@ void HdlcClientLink::HandleUa(const HdlcFrame& frame, HdlcLinkOutput& out) {
   parameters_.window_size_receive =
       std::min(granted->window_size_transmit, own.window_size_receive);
   state_ = State::kConnected;
-  send_state_ = 0;
-  receive_state_ = 0;
+  transfer_.send_state = 0;
+  transfer_.receive_state = 0;
   awaiting_final_ = false;
   out.events.push_back(HdlcLinkEvent{HdlcLinkEvent::Kind::kConnected, {}});
 }
 
 bool HdlcClientLink::Acknowledge(const HdlcFrame& frame, HdlcLinkOutput& out) {
-  const uint8_t acknowledged = Add(frame.control.receive_sequence, 8 - send_state_);
-  if (acknowledged > unacknowledged_.size()) {
+  if (!transfer_.Acknowledge(frame.control.receive_sequence)) {
     out.errors.push_back(absl::InvalidArgumentError(
         absl::StrCat("HDLC: ", frame.control.DebugString(), " from server ",
                      frame.source.DebugString(), " acknowledges frames never sent; dropped")));
     return false;
   }
-  unacknowledged_.erase(unacknowledged_.begin(), unacknowledged_.begin() + acknowledged);
-  send_state_ = frame.control.receive_sequence;
   return true;
 }
 
 void HdlcClientLink::HandleInformation(const HdlcFrame& frame, HdlcLinkOutput& out) {
   if (!Acknowledge(frame, out)) return;
-  if (frame.control.send_sequence == receive_state_) {
-    receive_state_ = Add(receive_state_, 1);
+  if (frame.control.send_sequence == transfer_.receive_state) {
+    transfer_.receive_state = Add(transfer_.receive_state, 1);
     if (auto data = Reassemble(frame, options_.max_apdu_length + kLlcResponseHeader.size(),
-                               reassembly_, discarding_, out)) {
+                               transfer_.reassembly, transfer_.discarding, out)) {
       DeliverData(std::move(*data), kLlcResponseHeader, frame, out);
     }
   } else {
     missed_frame_ = true;
-    out.errors.push_back(absl::InvalidArgumentError(absl::StrCat(
-        "HDLC: I frame N(S)=", frame.control.send_sequence, " from server ",
-        frame.source.DebugString(), " out of sequence, expected ", receive_state_, "; dropped")));
+    out.errors.push_back(absl::InvalidArgumentError(
+        absl::StrCat("HDLC: I frame N(S)=", frame.control.send_sequence, " from server ",
+                     frame.source.DebugString(), " out of sequence, expected ",
+                     transfer_.receive_state, "; dropped")));
   }
   if (!frame.control.poll_final) return;  // more of this window follows
   awaiting_final_ = false;
-  if (frame.segmented || !reassembly_.empty() || discarding_ || missed_frame_) {
+  if (frame.segmented || !transfer_.reassembly.empty() || transfer_.discarding || missed_frame_) {
     // IEC 62056-46: the reader of a segmented response polls the next window with RR,
     // whose N(R) also asks for anything lost to be repeated.
     missed_frame_ = false;
-    SendCommand(HdlcControl::Rr(receive_state_, true), {}, false, out);
+    SendCommand(HdlcControl::Rr(transfer_.receive_state, true), {}, false, out);
     awaiting_final_ = true;
     return;
   }
@@ -668,26 +692,23 @@ void HdlcClientLink::HandleInformation(const HdlcFrame& frame, HdlcLinkOutput& o
 
 void HdlcClientLink::HandleSupervisory(const HdlcFrame& frame, HdlcLinkOutput& out) {
   if (!Acknowledge(frame, out)) return;
-  peer_busy_ = frame.control.type == HdlcFrameType::kRnr;
+  transfer_.peer_busy = frame.control.type == HdlcFrameType::kRnr;
   if (!frame.control.poll_final) return;
   awaiting_final_ = false;
   SendWindow(out);
 }
 
 void HdlcClientLink::SendWindow(HdlcLinkOutput& out) {
-  if (state_ != State::kConnected || awaiting_final_ || peer_busy_) return;
+  if (state_ != State::kConnected || awaiting_final_ || transfer_.peer_busy) return;
   // Frames still unacknowledged when the poll came back were lost: repeat them
   // (go-back-N), then fill the window.
-  while (unacknowledged_.size() < parameters_.window_size_transmit && !pending_.empty()) {
-    unacknowledged_.push_back(std::move(pending_.front()));
-    pending_.pop_front();
-  }
-  if (unacknowledged_.empty()) return;
-  for (size_t i = 0; i < unacknowledged_.size(); ++i) {
-    const HdlcSegment& segment = unacknowledged_[i];
-    const bool last = i + 1 == unacknowledged_.size();
-    SendCommand(HdlcControl::I(Add(send_state_, i), receive_state_, last), segment.info,
-                segment.segmented, out);
+  transfer_.FillWindow(parameters_.window_size_transmit);
+  if (transfer_.unacknowledged.empty()) return;
+  for (size_t i = 0; i < transfer_.unacknowledged.size(); ++i) {
+    const HdlcSegment& segment = transfer_.unacknowledged[i];
+    const bool last = i + 1 == transfer_.unacknowledged.size();
+    SendCommand(HdlcControl::I(Add(transfer_.send_state, i), transfer_.receive_state, last),
+                segment.info, segment.segmented, out);
   }
   awaiting_final_ = true;
 }
@@ -697,14 +718,8 @@ void HdlcClientLink::Reset(HdlcLinkOutput& out) {
     out.events.push_back(HdlcLinkEvent{HdlcLinkEvent::Kind::kDisconnected, {}});
   }
   state_ = State::kDisconnected;
-  send_state_ = 0;
-  receive_state_ = 0;
-  unacknowledged_.clear();
-  pending_.clear();
-  reassembly_.clear();
-  discarding_ = false;
+  transfer_.Clear();
   awaiting_final_ = false;
-  peer_busy_ = false;
   missed_frame_ = false;
 }
 

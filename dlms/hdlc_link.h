@@ -79,6 +79,32 @@ struct HdlcSegment {
   bool segmented = false;  // bit S: more of the same APDU follows
 };
 
+namespace hdlc_link_internal {
+
+// The sequence and transfer state of one HDLC connection, the same on either end
+// (ISO/IEC 13239 NRM, go-back-N): what both link classes hold and reset alike. Each link
+// keeps its own reaction to an invalid N(R) (the server's frame reject, the client's drop).
+struct HdlcTransferState {
+  uint8_t send_state = 0;                  // V(S) of the oldest unacknowledged frame
+  uint8_t receive_state = 0;               // V(R): the N(S) expected next
+  std::deque<HdlcSegment> unacknowledged;  // sent, oldest first
+  std::deque<HdlcSegment> pending;         // not sent yet
+  std::vector<uint8_t> reassembly;         // the information of a segmented APDU so far
+  bool discarding = false;                 // dropping the rest of an over-long APDU
+  bool peer_busy = false;                  // the peer sent RNR
+
+  // Back to a fresh connection: sequences at 0, nothing outstanding or half received.
+  void Clear();
+  // Applies the peer's N(R): drops the frames it acknowledges and makes it V(S). False,
+  // with nothing changed, when it acknowledges frames never sent.
+  bool Acknowledge(uint8_t receive_sequence);
+  // Moves pending segments behind the unacknowledged ones until `window_size` frames are
+  // outstanding (the negotiated transmit window) or none are left.
+  void FillWindow(uint32_t window_size);
+};
+
+}  // namespace hdlc_link_internal
+
 // The secondary station. It answers only when polled, holding the poll while the
 // application prepares the response to a complete request: every APDU event that came from
 // an I frame with P set must be answered with SendApdu, or with NoResponse when the
@@ -171,14 +197,8 @@ class HdlcServerLink {
   HdlcAddress client_address_;
   HdlcParameters parameters_;
   TimePoint last_activity_{};
-  uint8_t send_state_ = 0;     // V(S) of the oldest unacknowledged frame
-  uint8_t receive_state_ = 0;  // V(R): the N(S) expected next
-  std::deque<HdlcSegment> unacknowledged_;
-  std::deque<HdlcSegment> pending_;
-  std::vector<uint8_t> reassembly_;
-  bool discarding_ = false;  // dropping the rest of an over-long APDU
+  hdlc_link_internal::HdlcTransferState transfer_;  // peer_busy: the client sent RNR
   bool holding_poll_ = false;
-  bool peer_busy_ = false;  // the client sent RNR
   std::vector<uint8_t> frame_reject_info_;
 };
 
@@ -244,15 +264,9 @@ class HdlcClientLink {
   HdlcDeframer deframer_;
   State state_ = State::kDisconnected;
   HdlcParameters parameters_;
-  uint8_t send_state_ = 0;     // N(S) of the oldest unacknowledged frame
-  uint8_t receive_state_ = 0;  // V(R)
-  std::deque<HdlcSegment> unacknowledged_;
-  std::deque<HdlcSegment> pending_;
-  std::vector<uint8_t> reassembly_;
-  bool discarding_ = false;
+  hdlc_link_internal::HdlcTransferState transfer_;  // peer_busy: the server sent RNR
   bool awaiting_final_ = false;  // a frame with P went out, its F has not come back
-  bool peer_busy_ = false;
-  bool missed_frame_ = false;  // an I frame out of sequence since the last poll
+  bool missed_frame_ = false;    // an I frame out of sequence since the last poll
 };
 
 }  // namespace vmuc::dlms
