@@ -11,6 +11,7 @@
 namespace vmuc::dlms {
 
 enum class Unit : uint8_t {
+  kHour = 5,             // h, a duration (time of operation)
   kSecond = 7,           // s, a duration
   kWatt = 27,            // W, active power
   kVoltAmpere = 28,      // VA, apparent power
@@ -51,6 +52,8 @@ constexpr std::string_view UnitSymbol(Unit unit) {
       return "%";
     case Unit::kSecond:
       return "s";
+    case Unit::kHour:
+      return "h";
     case Unit::kNone:
       return "";
   }

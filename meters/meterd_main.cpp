@@ -185,7 +185,8 @@ int main(int argc, char** argv) {
       .load_profile = (*setup)->load_profile().enabled,
       // A fleet's meters always have both (MeterSetup configures them from Z10, Z25, Z30).
       .analysis_log = true,
-      .debit_log_2 = true});
+      .debit_log_2 = true,
+      .pulse_input = (*setup)->pulse_input().unit != meters::PulseInputUnit::kNone});
   // The meters' invocation counters, in the meters' database on a connection of their own
   // that the shards take turns on (a write per session, not per reading).
   auto counter_db = MeterStore::Open(config->MetersDatabasePath());

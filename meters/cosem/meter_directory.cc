@@ -7,8 +7,10 @@
 #include "common/status.h"
 #include "dlms/cosem_date_time.h"
 #include "dlms/units.h"
+#include "meters/cosem/push_list.h"
 #include "meters/loggers/analysis_log.h"
 #include "meters/loggers/debit_log_2.h"
+#include "meters/pulses/pulse_input.h"
 
 namespace vmuc::meters {
 namespace {
@@ -30,6 +32,8 @@ constexpr uint16_t kDemandRegisterClass = 5;
 constexpr uint16_t kProfileClass = 7;
 constexpr uint16_t kClockClass = 8;
 constexpr uint16_t kScriptTableClass = 9;
+constexpr uint16_t kPushSetupClass = 40;
+constexpr Obis kPulseInputObis(0, 1, 24, 2, 1, 255);
 constexpr Obis kClockObis(0, 0, 1, 0, 0, 255);
 constexpr Obis kAmrStatusObis(0, 0, 96, 10, 1, 255);  // the profiles' status column
 constexpr uint16_t kEndBillingScript = 1;
@@ -43,7 +47,7 @@ constexpr int64_t kMaxShiftS = 900;
 constexpr uint8_t kByRange = 1;
 constexpr uint8_t kByEntry = 2;
 
-DataValue ScalerUnit(int8_t scaler, Unit unit) {
+DataValue ScalerUnitValue(int8_t scaler, Unit unit) {
   return DataValue::Structure(
       {DataValue::Integer(scaler), DataValue::Enum(static_cast<uint8_t>(unit))});
 }
@@ -513,7 +517,7 @@ MeterObjectTable::MeterObjectTable(MeterCosemInfo info) : info_(std::move(info))
     if (power_failure) {
       Add({kRegisterClass, 0, objects.code_object, {kR, kR, kR}, {MethodAccess::kNoAccess}, {}},
           {[latest](const Meter& meter, int8_t a, const auto&) -> GetDataResult {
-             if (a == 3) return Ok(ScalerUnit(0, Unit::kSecond));
+             if (a == 3) return Ok(ScalerUnitValue(0, Unit::kSecond));
              if (a != 2) return Undefined();
              const auto record = latest(meter);
              return Ok(DataValue::DoubleLongUnsigned(record ? record->value : 0));
@@ -551,6 +555,90 @@ MeterObjectTable::MeterObjectTable(MeterCosemInfo info) : info_(std::move(info))
          return DataAccessResult::kSuccess;
        }},
       /*public_readable=*/false, /*management_writes=*/{}, /*management_methods=*/{1});
+
+  // Time of operation (the datasheet's hour counter): whole hours with supply.
+  Add({kRegisterClass, 0, Obis(0, 0, 96, 8, 0, 255), {kR, kR, kR}, {MethodAccess::kNoAccess}, {}},
+      {[](const Meter& meter, int8_t a, const auto&) -> GetDataResult {
+         if (a == 3) return Ok(ScalerUnitValue(0, Unit::kHour));
+         if (a != 2) return Undefined();
+         return Ok(U32(meter.core().supply_seconds() / 3600));
+       },
+       {},
+       {}});
+  // The pulse input (Z12), as a channel-1 value with the time of its latest pulse
+  // (0.1.24.2.1.255, the code head-ends read a connected device's index from); its scaler
+  // and unit follow the pulse constant (meters/pulses/pulse_input.h).
+  if (info_.pulse_input) {
+    Add({kExtendedRegisterClass,
+         0,
+         kPulseInputObis,
+         {kR, kR, kR, kR, kR},
+         {MethodAccess::kNoAccess},
+         {}},
+        {[](const Meter& meter, int8_t a, const auto&) -> GetDataResult {
+           const PulseInputChannel* channel = meter.pulse_input();
+           if (channel == nullptr)
+             return GetDataResult::Error(DataAccessResult::kObjectUnavailable);
+           const PulseInputReading reading = channel->input().reading();
+           switch (a) {
+             case 2:
+               return Ok(DataValue::Long64Unsigned(reading.value));
+             case 3:
+               return Ok(ScalerUnitValue(reading.scaler, static_cast<Unit>(reading.unit)));
+             case 4:
+               return Ok(DataValue::Null());
+             case 5: {
+               const auto last = channel->input().last_pulse();
+               return Ok(last ? TimeValue(*last) : NoTime());
+             }
+             default:
+               return Undefined();
+           }
+         },
+         {},
+         {}});
+  }
+  // Push setup (class 40, IEC 62056-6-2 4.4.8) of the pushes the meter sends to the
+  // collector over the mesh (cosem-object-model.md, "Consumer-port push").
+  Add({kPushSetupClass,
+       0,
+       Obis(0, 0, 25, 9, 0, 255),
+       {kR, kR, kR, kR, kR, kR, kR},
+       {MethodAccess::kNoAccess},
+       {}},
+      {[](const Meter&, int8_t a, const auto&) -> GetDataResult {
+         switch (a) {
+           case 2: {
+             std::vector<DataValue> objects;
+             for (const PushedObject& object : PushObjectList()) {
+               objects.push_back(CaptureObject(object.class_id, object.obis, object.attribute));
+             }
+             return Ok(DataValue::Array(std::move(objects)));
+           }
+           case 3: {
+             // Transport: the radio mesh (a manufacturer-specific service, 200); destination:
+             // the collector's node address; message: A-XDR encoded xDLMS APDU (0).
+             const std::string collector = "node 0";
+             return Ok(DataValue::Structure(
+                 {DataValue::Enum(200),
+                  DataValue::OctetString(std::vector<uint8_t>(collector.begin(), collector.end())),
+                  DataValue::Enum(0)}));
+           }
+           case 4:
+             return Ok(DataValue::Array({}));  // communication window: always
+           case 5:
+             // Randomisation is the meter's seeded push offset, fixed per meter, not drawn.
+             return Ok(DataValue::LongUnsigned(0));
+           case 6:
+             return Ok(DataValue::Unsigned(0));  // number_of_retries: the mesh retries
+           case 7:
+             return Ok(DataValue::LongUnsigned(0));
+           default:
+             return Undefined();
+         }
+       },
+       {},
+       {}});
 
   AddRegisters();
   AddProfiles();
@@ -595,7 +683,7 @@ void MeterObjectTable::AddRegisters() {
     Add({kRegisterClass, 0, obis, {kR, kR, kR}, {MethodAccess::kNoAccess}, {}},
         {[scaler, unit, value](const Meter& meter, int8_t a, const auto&) {
            if (a == 2) return Ok(value(meter));
-           if (a == 3) return Ok(ScalerUnit(scaler, unit));
+           if (a == 3) return Ok(ScalerUnitValue(scaler, unit));
            return Undefined();
          },
          {},
@@ -709,7 +797,7 @@ void MeterObjectTable::AddRegisters() {
              case 2:
                return Ok(DataValue::DoubleLongUnsigned(peak.value));
              case 3:
-               return Ok(ScalerUnit(0, unit));
+               return Ok(ScalerUnitValue(0, unit));
              case 4:
                return Ok(DataValue::Null());  // status: none kept
              case 5:
@@ -763,7 +851,7 @@ void MeterObjectTable::AddRegisters() {
            case 3:
              return Ok(DataValue::DoubleLongUnsigned(core.demand().last_average_active_import_w));
            case 4:
-             return Ok(ScalerUnit(0, Unit::kWatt));
+             return Ok(ScalerUnitValue(0, Unit::kWatt));
            case 5:
              return Ok(DataValue::Null());
            case 6:

@@ -45,6 +45,7 @@ struct MeterCosemInfo {
   bool load_profile = true;
   bool analysis_log = false;
   bool debit_log_2 = false;
+  bool pulse_input = false;  // Z12 other than 00
 };
 
 // The logical device name (0.0.42.0.0.255): the FLAG id, then the meter number (16 bytes

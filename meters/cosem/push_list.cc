@@ -26,6 +26,12 @@ absl::Status Bad(absl::string_view what) {
 
 }  // namespace
 
+std::vector<PushedObject> PushObjectList() {
+  std::vector<PushedObject> objects = {{1, kMeterIdObis, 2}};
+  for (const dlms::Obis& obis : kActiveImportObis) objects.push_back({3, obis, 2});
+  return objects;
+}
+
 std::optional<ScalerUnit> PushedRegisterScalerUnit(const dlms::Obis& obis) {
   for (const dlms::Obis& known : kActiveImportObis) {
     if (obis == known) return ScalerUnit{0, dlms::Unit::kWattHour};

@@ -37,6 +37,15 @@ struct ScalerUnit {
   dlms::Unit unit = dlms::Unit::kNone;
 };
 
+// The objects a push carries, in order (the push setup's push_object_list, class 40
+// attribute 2): the meter number (class 1) and the A+ registers (class 3), attribute 2.
+struct PushedObject {
+  uint16_t class_id = 0;
+  dlms::Obis obis;
+  int8_t attribute = 2;
+};
+std::vector<PushedObject> PushObjectList();
+
 // The scaler and unit of a register this meter pushes; nullopt for codes it never pushes.
 std::optional<ScalerUnit> PushedRegisterScalerUnit(const dlms::Obis& obis);
 

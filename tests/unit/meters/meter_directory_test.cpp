@@ -10,6 +10,7 @@
 
 #include "dlms/cosem_client.h"
 #include "dlms/cosem_server.h"
+#include "meters/cosem/push_list.h"
 #include "meters/fleet.h"
 
 namespace vmuc::meters {
@@ -275,6 +276,46 @@ TEST_F(MeterDirectoryTest, EndOfBillingScriptStoresTheValueSetInTheBillingLog) {
   EXPECT_EQ(
       reader->Action({9, Obis(0, 0, 10, 0, 1, 255), 1}, DataValue::LongUnsigned(1)).status().code(),
       absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(MeterDirectoryTest, HourCounterAndPushSetupReadWhatTheMeterDoes) {
+  auto client = Connect(17, AuthenticationMechanism::kLow, "secret12");
+  ASSERT_TRUE(client->Associate().ok());
+  auto hours = client->Get({3, Obis(0, 0, 96, 8, 0, 255), 2});
+  ASSERT_TRUE(hours.ok()) << hours.status();
+  EXPECT_EQ(*hours->AsUint64(), meter_.core().supply_seconds() / 3600);
+  auto objects = client->Get({40, Obis(0, 0, 25, 9, 0, 255), 2});
+  ASSERT_TRUE(objects.ok()) << objects.status();
+  const auto list = *objects->AsArray();
+  const auto pushed = PushObjectList();
+  ASSERT_EQ(list.size(), pushed.size());
+  for (size_t i = 0; i < pushed.size(); ++i) {
+    const auto fields = *list[i].AsStructure();
+    EXPECT_EQ(*fields[0].AsInt64(), pushed[i].class_id);
+    EXPECT_EQ(*fields[1].AsObis(), pushed[i].obis);
+  }
+  // Without a pulse input in the configuration there is no pulse input object.
+  EXPECT_EQ(client->Get({4, Obis(0, 1, 24, 2, 1, 255), 2}).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(MeterDirectoryPulseInputTest, ThePulseInputReadsItsCountWithTheConstantsScaler) {
+  const PulseInputConfig water = DefaultPulseInputConfig(PulseInputUnit::kLitre);
+  Meter meter(FleetMeter(FleetSection(), 2), kEpoch, {}, water);
+  meter.AdvanceTo(kEpoch + 5 * 24h);
+  ASSERT_NE(meter.pulse_input(), nullptr);
+  MeterCosemInfo info;
+  info.pulse_input = true;
+  const MeterObjectTable table(info);
+  MeterDirectory directory(table, meter);
+  auto value = directory.Get({4, Obis(0, 1, 24, 2, 1, 255), 2}, std::nullopt);
+  ASSERT_EQ(value.result, dlms::DataAccessResult::kSuccess);
+  const PulseInputReading reading = meter.pulse_input()->input().reading();
+  EXPECT_GT(reading.value, 0u);
+  EXPECT_EQ(*value.data.AsUint64(), reading.value);
+  auto scaler_unit = directory.Get({4, Obis(0, 1, 24, 2, 1, 255), 3}, std::nullopt);
+  EXPECT_EQ(scaler_unit.data, DataValue::Structure({DataValue::Integer(reading.scaler),
+                                                    DataValue::Enum(reading.unit)}));
 }
 
 TEST_F(MeterDirectoryTest, EventLogsListTheMetersEvents) {
