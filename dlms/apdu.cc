@@ -415,8 +415,8 @@ template <typename Release>
 void EncodeRelease(uint8_t tag, const Release& release, std::vector<uint8_t>& out) {
   std::vector<uint8_t> body;
   if (release.reason) {
-    const uint8_t reason[] = {*release.reason};
-    AppendTlv(kTagReleaseReason, reason, body);
+    // reason [0] IMPLICIT INTEGER: a value above 127 needs a leading zero byte (X.690 8.3).
+    AppendTlv(kTagReleaseReason, BerIntegerContent(*release.reason), body);
   }
   if (!release.user_information.empty()) {
     AppendWrappedOctets(kTagUserInformation, kBerOctetString, release.user_information, body);

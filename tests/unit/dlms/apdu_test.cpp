@@ -166,6 +166,7 @@ TEST(ApduTest, EveryServiceRoundTrips) {
            .diagnostic = acse_user_diagnostic::kAuthenticationFailure,
            .user_information = EncodeConfirmedServiceError({})},
       ReleaseRequest{.reason = std::nullopt, .user_information = {0x01, 0x02}},
+      ReleaseRequest{.reason = 200, .user_information = {}},  // found by the APDU fuzzer
       ReleaseResponse{},
       GetRequestNormal{.request = profile},
       GetRequestNext{.block_number = 7},
