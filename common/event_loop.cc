@@ -7,7 +7,7 @@
 namespace vmuc {
 
 AsioScheduler::AsioScheduler(asio::io_context& io, const Clock& clock)
-    : io_(io), clock_(clock), timer_(io) {}
+    : clock_(clock), timer_(io) {}
 
 TimerId AsioScheduler::ScheduleAt(TimePoint due, Task task) {
   const TimerId id = queue_.Add(due, std::move(task));

@@ -30,7 +30,6 @@ class AsioScheduler final : public Scheduler {
   void Arm();
   void RunDue();
 
-  asio::io_context& io_;
   const Clock& clock_;
   TimerQueue queue_;
   asio::steady_timer timer_;
