@@ -33,6 +33,7 @@ constexpr uint16_t kProfileClass = 7;
 constexpr uint16_t kClockClass = 8;
 constexpr uint16_t kScriptTableClass = 9;
 constexpr uint16_t kPushSetupClass = 40;
+constexpr uint16_t kSapAssignmentClass = 17;
 constexpr Obis kPulseInputObis(0, 1, 24, 2, 1, 255);
 constexpr Obis kClockObis(0, 0, 1, 0, 0, 255);
 constexpr Obis kAmrStatusObis(0, 0, 96, 10, 1, 255);  // the profiles' status column
@@ -379,6 +380,28 @@ absl::StatusOr<ProfileAccess> DecodeProfileAccess(const dlms::SelectiveAccess& a
 
 MeterObjectTable::MeterObjectTable(MeterCosemInfo info) : info_(std::move(info)) {
   // Identification (cosem-object-model.md, "Objects").
+  // SAP assignment (class 17, IEC 62056-6-2 4.4.5): the one logical device, SAP 1, with
+  // its name; clients read it to find the logical devices behind a physical one.
+  Add({kSapAssignmentClass, 0, Obis(0, 0, 41, 0, 0, 255), {kR, kR}, {}, {}},
+      {[this](const Meter& meter, int8_t a, const auto&) -> GetDataResult {
+         if (a != 2) return Undefined();
+         const std::string name = LogicalDeviceName(info_, meter.core().identity());
+         return Ok(DataValue::Array({DataValue::Structure(
+             {DataValue::LongUnsigned(1),
+              DataValue::OctetString(std::vector<uint8_t>(name.begin(), name.end()))})}));
+       },
+       {},
+       {}},
+      /*public_readable=*/true);
+  // Error register (0.0.97.97.0.255, IDIS): bit 0 "clock invalid", the one error this
+  // meter's core can be in (its clock stopped in an outage longer than its backup).
+  Add({kDataClass, 0, Obis(0, 0, 97, 97, 0, 255), {kR, kR}, {}, {}},
+      {[](const Meter& meter, int8_t a, const auto&) -> GetDataResult {
+         if (a != 2) return Undefined();
+         return Ok(DataValue::DoubleLongUnsigned(meter.core().clock_valid() ? 0 : 1));
+       },
+       {},
+       {}});
   Add({kDataClass, 0, Obis(0, 0, 42, 0, 0, 255), {kR, kR}, {}, {}},
       {[this](const Meter& meter, int8_t a, const auto&) {
          if (a != 2) return Undefined();

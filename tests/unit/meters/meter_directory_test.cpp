@@ -198,6 +198,11 @@ TEST_F(MeterDirectoryTest, PublicClientReadsIdentityAndClockOnly) {
   auto clock = client->Get({8, Obis(0, 0, 1, 0, 0, 255), 2});
   ASSERT_TRUE(clock.ok());
   EXPECT_EQ(*clock->AsDateTime(), meter_.core().rtc_time());
+  auto saps = client->Get({17, Obis(0, 0, 41, 0, 0, 255), 2});
+  ASSERT_TRUE(saps.ok()) << saps.status();
+  const auto device = *(*saps->AsArray())[0].AsStructure();
+  EXPECT_EQ(*device[0].AsUint64(), 1u);
+  EXPECT_EQ(device[1], *ldn);
   auto energy = client->Get({3, Obis(1, 1, 1, 8, 0, 255), 2});
   EXPECT_EQ(energy.status().code(), absl::StatusCode::kNotFound);
   auto set = client->Set({8, Obis(0, 0, 1, 0, 0, 255), 2},
