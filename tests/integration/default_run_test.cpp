@@ -25,6 +25,13 @@ TEST(DefaultRunTest, ThePrintedMosquittoSubLineSeesReadingsWithinAMinute) {
                               "data_dir = \"" + dir.path() + "/var\"");
   config = std::regex_replace(config, std::regex("127.0.0.1:50051"),
                               "127.0.0.1:" + std::to_string(*grpc_port));
+  // The DLMS pass-through's default ports would collide with tests running alongside.
+  for (const char* port : {"4059", "4060"}) {
+    auto free_port = PickFreeLoopbackPort();
+    ASSERT_TRUE(free_port.ok());
+    config = std::regex_replace(config, std::regex(std::string("127.0.0.1:") + port),
+                                "127.0.0.1:" + std::to_string(*free_port));
+  }
   const std::string config_path = dir.path() + "/vmuc.toml";
   std::ofstream(config_path) << config;
 

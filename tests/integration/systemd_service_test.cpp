@@ -78,6 +78,7 @@ TEST(SystemdServiceTest, ReadyOnlyWhenListeningThenWatchdogThenStopping) {
   std::ofstream(config_path) << "[gateway]\ndata_dir = \"" << dir.path() << "/var\"\n"
                              << "run_dir = \"" << dir.path() << "/run\"\n"
                              << "grpc_listen = \"" << grpc_address << "\"\n"
+                             << testing::DlmsSectionOnFreePorts()
                              << "[fleet]\nmeters = 5\n[logging]\nlevel = \"warn\"\n";
   NotifySocket manager(dir.path() + "/notify.sock");
   const std::string log = dir.path() + "/vmuc.log";

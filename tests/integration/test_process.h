@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/net.h"
+
 extern char** environ;
 
 namespace vmuc::testing {
@@ -93,6 +95,16 @@ inline std::string ReadFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// A [dlms] section with the pass-through on free loopback ports: the defaults (4059, 4060)
+// would collide between tests running side by side. Empty if no port is free.
+inline std::string DlmsSectionOnFreePorts() {
+  auto wrapper = PickFreeLoopbackPort();
+  auto hdlc = PickFreeLoopbackPort();
+  if (!wrapper.ok() || !hdlc.ok()) return "";
+  return "[dlms]\nwrapper_listen = \"127.0.0.1:" + std::to_string(*wrapper) +
+         "\"\nhdlc_listen = \"127.0.0.1:" + std::to_string(*hdlc) + "\"\n";
 }
 
 inline std::optional<pid_t> ReadPidFile(const std::string& path) {
