@@ -894,6 +894,14 @@ bool IsCipheredTag(uint8_t tag) {
 
 }  // namespace
 
+std::vector<uint8_t> ApplicationContextName(ApplicationContext context) {
+  return DlmsOid(kContextNameArc, static_cast<uint8_t>(context));
+}
+
+std::vector<uint8_t> MechanismName(AuthenticationMechanism mechanism) {
+  return DlmsOid(kMechanismNameArc, static_cast<uint8_t>(mechanism));
+}
+
 std::string DataAccessResultName(DataAccessResult result) {
   switch (result) {
     case DataAccessResult::kSuccess:

@@ -163,6 +163,11 @@ struct ReleaseResponse {
   friend bool operator==(const ReleaseResponse&, const ReleaseResponse&) = default;
 };
 
+// The object identifiers as the association object shows them (class 15 attributes 4
+// and 6): the BER content 60 85 74 05 08 {01 | 02} xx.
+std::vector<uint8_t> ApplicationContextName(ApplicationContext context);
+std::vector<uint8_t> MechanismName(AuthenticationMechanism mechanism);
+
 // ---- xDLMS initiate -----------------------------------------------------------------
 
 inline constexpr uint8_t kDlmsVersion = 6;

@@ -65,14 +65,6 @@ CosemObject MakeObject(uint16_t class_id, uint8_t version, const Obis& name,
 
 }  // namespace
 
-std::vector<uint8_t> ApplicationContextOid(ApplicationContext context) {
-  return {0x60, 0x85, 0x74, 0x05, 0x08, 0x01, static_cast<uint8_t>(context)};
-}
-
-std::vector<uint8_t> MechanismOid(AuthenticationMechanism mechanism) {
-  return {0x60, 0x85, 0x74, 0x05, 0x08, 0x02, static_cast<uint8_t>(mechanism)};
-}
-
 CosemServer::CosemServer(CosemServerOptions options, ServerSecrets secrets,
                          CosemDirectory& directory, ChallengeSource challenge,
                          SecurityCounters counters)
@@ -164,7 +156,7 @@ std::vector<uint8_t> CosemServer::Handle(uint64_t session, uint16_t client_sap,
   const uint8_t tag = apdu[0];
   const bool glo = PlainTagFor(tag).ok();
   if (glo || tag == kGeneralGloCipheringTag) {
-    if (!association.ciphered) {
+    if (!association.ciphered()) {
       return Exception(StateError::kServiceNotAllowed, ServiceError::kOperationNotPossible);
     }
     absl::StatusOr<UnprotectedApdu> unprotected =
@@ -192,7 +184,7 @@ std::vector<uint8_t> CosemServer::Handle(uint64_t session, uint16_t client_sap,
     association.security_control = unprotected->security_control;
     plain = std::move(unprotected->apdu);
   } else {
-    if (association.ciphered) {
+    if (association.ciphered()) {
       return Exception(StateError::kServiceNotAllowed, ServiceError::kOperationNotPossible);
     }
     association.form = Form::kPlain;
@@ -246,7 +238,6 @@ std::vector<uint8_t> CosemServer::HandleAarq(const Key& key, std::span<const uin
 
   Association association;
   association.config = client;
-  association.ciphered = hls;
   association.authenticated = !hls;
   association.last_activity = now;
   std::span<const uint8_t> initiate_bytes = aarq.user_information;
@@ -366,7 +357,7 @@ std::vector<uint8_t> CosemServer::HandleRelease(const Key& key, const ReleaseReq
   (void)request;
   ReleaseResponse response;
   auto it = associations_.find(key);
-  if (it != associations_.end() && it->second.ciphered) {
+  if (it != associations_.end() && it->second.ciphered()) {
     // The RLRE of a ciphered association carries a ciphered InitiateResponse
     // (dlms-wire-examples.md, "Release").
     const InitiateResponse initiate{.negotiated_quality_of_service = std::nullopt,
@@ -813,8 +804,8 @@ std::optional<GetDataResult> CosemServer::GetOwn(Association& association,
                                   DataValue::LongUnsigned(options_.server_sap)}));
       case 4:
         return GetDataResult::Data(OctetStringOf(
-            ApplicationContextOid(association.ciphered ? ApplicationContext::kLogicalNameCiphered
-                                                       : ApplicationContext::kLogicalName)));
+            ApplicationContextName(association.ciphered() ? ApplicationContext::kLogicalNameCiphered
+                                                          : ApplicationContext::kLogicalName)));
       case 5: {  // xDLMS_context_info
         const uint32_t bits = association.conformance;
         return GetDataResult::Data(DataValue::Structure(
@@ -826,7 +817,7 @@ std::optional<GetDataResult> CosemServer::GetOwn(Association& association,
              DataValue::Integer(0), DataValue::OctetString(std::vector<uint8_t>{})}));
       }
       case 6:
-        return GetDataResult::Data(OctetStringOf(MechanismOid(client.mechanism)));
+        return GetDataResult::Data(OctetStringOf(MechanismName(client.mechanism)));
       case 8:
         return GetDataResult::Data(
             DataValue::Enum(association.authenticated ? kAssociated : kAssociationPending));

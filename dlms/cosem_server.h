@@ -187,8 +187,9 @@ class CosemServer {
   struct Association {
     const ClientConfig* config = nullptr;
     bool authenticated = false;  // false while HLS waits for reply_to_HLS_authentication
-    bool ciphered = false;       // the LN-with-ciphering context (HLS)
-    uint32_t conformance = 0;    // granted
+    // The LN-with-ciphering context: the HLS client's, every APDU ciphered.
+    bool ciphered() const { return config->mechanism == AuthenticationMechanism::kHighGmac; }
+    uint32_t conformance = 0;  // granted
     uint16_t client_max_pdu = 0;
     SystemTitle client_system_title{};
     std::vector<uint8_t> stoc;  // the challenge the server sent
@@ -248,10 +249,6 @@ class CosemServer {
   std::optional<ServerSecrets> pending_secrets_;  // applied after the answer is ciphered
   Stats stats_;
 };
-
-// The server's answer to an AARQ it refuses, and the xDLMS context names, for clients.
-std::vector<uint8_t> ApplicationContextOid(ApplicationContext context);
-std::vector<uint8_t> MechanismOid(AuthenticationMechanism mechanism);
 
 }  // namespace vmuc::dlms
 

@@ -15,6 +15,17 @@
 namespace vmuc::dlms {
 namespace {
 
+// IEC 62056-46 6.4.4.4.3.2: each side takes the smaller of its own limit and what the
+// peer offers; the peer's "receive" bounds what this side transmits and vice versa.
+HdlcParameters Negotiate(const HdlcParameters& own, const HdlcParameters& peer) {
+  return {.max_info_length_transmit =
+              std::min(peer.max_info_length_receive, own.max_info_length_transmit),
+          .max_info_length_receive =
+              std::min(peer.max_info_length_transmit, own.max_info_length_receive),
+          .window_size_transmit = std::min(peer.window_size_receive, own.window_size_transmit),
+          .window_size_receive = std::min(peer.window_size_transmit, own.window_size_receive)};
+}
+
 // ISO/IEC 13239, FRMR information field: reason bits of its third byte.
 constexpr uint8_t kFrameRejectInfoTooLong = 0x04;             // Y
 constexpr uint8_t kFrameRejectInvalidReceiveSequence = 0x08;  // Z
@@ -357,16 +368,11 @@ void HdlcServerLink::HandleSnrm(const HdlcFrame& frame, TimePoint now, HdlcLinkO
   }
   // SNRM resets a connection that is up (ISO/IEC 13239): the association goes with it.
   Reset(out);
-  // IEC 62056-46 6.4.4.4.3.2: each side grants the smaller of the two proposals; the
-  // client's "receive" limits what this server transmits and vice versa.
-  parameters_.max_info_length_transmit =
-      std::min(proposal->max_info_length_receive, options_.max_info_length_transmit);
-  parameters_.max_info_length_receive =
-      std::min(proposal->max_info_length_transmit, options_.max_info_length_receive);
-  parameters_.window_size_transmit =
-      std::min(proposal->window_size_receive, options_.window_size_transmit);
-  parameters_.window_size_receive =
-      std::min(proposal->window_size_transmit, options_.window_size_receive);
+  parameters_ = Negotiate({.max_info_length_transmit = options_.max_info_length_transmit,
+                           .max_info_length_receive = options_.max_info_length_receive,
+                           .window_size_transmit = options_.window_size_transmit,
+                           .window_size_receive = options_.window_size_receive},
+                          *proposal);
   state_ = State::kConnected;
   server_address_ = frame.destination;
   client_address_ = frame.source;
@@ -636,15 +642,8 @@ void HdlcClientLink::HandleUa(const HdlcFrame& frame, HdlcLinkOutput& out) {
     return;
   }
   // Without a proposal the client is held to the defaults too.
-  const HdlcParameters own = options_.propose_parameters ? options_.proposal : HdlcParameters{};
-  parameters_.max_info_length_transmit =
-      std::min(granted->max_info_length_receive, own.max_info_length_transmit);
-  parameters_.max_info_length_receive =
-      std::min(granted->max_info_length_transmit, own.max_info_length_receive);
-  parameters_.window_size_transmit =
-      std::min(granted->window_size_receive, own.window_size_transmit);
-  parameters_.window_size_receive =
-      std::min(granted->window_size_transmit, own.window_size_receive);
+  parameters_ =
+      Negotiate(options_.propose_parameters ? options_.proposal : HdlcParameters{}, *granted);
   state_ = State::kConnected;
   transfer_.send_state = 0;
   transfer_.receive_state = 0;

@@ -350,6 +350,13 @@ absl::StatusOr<KeyStore> KeyStore::Generate() {
   return store;
 }
 
+absl::StatusOr<std::optional<KeyStore>> KeyStore::LoadFileIfPresent(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::exists(path, error)) return std::optional<KeyStore>();
+  VMUC_ASSIGN_OR_RETURN(KeyStore store, LoadFile(path));
+  return std::optional<KeyStore>(std::move(store));
+}
+
 absl::StatusOr<bool> KeyStore::CreateIfMissing(const std::string& path) {
   std::error_code error;
   if (std::filesystem::exists(path, error)) return false;

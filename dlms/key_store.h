@@ -78,6 +78,9 @@ class KeyStore {
   // OpenSSL's random generator (real randomness, unlike the simulation's seeded one: these
   // are secrets). Internal if the generator fails.
   static absl::StatusOr<KeyStore> Generate();
+  // LoadFile if `path` exists; nullopt if it does not (the processes that read the store
+  // run without DLMS keys then); LoadFile's errors otherwise.
+  static absl::StatusOr<std::optional<KeyStore>> LoadFileIfPresent(const std::string& path);
   // Creates `path` with Generate() unless it exists; true when it made one.
   static absl::StatusOr<bool> CreateIfMissing(const std::string& path);
 

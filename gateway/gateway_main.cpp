@@ -110,16 +110,14 @@ int main(int argc, char** argv) {
     });
   });
   // The gateway's own DLMS client needs the meters' keys (vmuc makes the store).
-  std::optional<dlms::KeyStore> key_store;
-  if (std::filesystem::exists(config->DlmsKeyStorePath())) {
-    auto loaded = dlms::KeyStore::LoadFile(config->DlmsKeyStorePath());
-    if (!loaded.ok()) {
-      spdlog::critical("{}", loaded.status().ToString());
-      return kExitBadConfig;
-    }
-    key_store = *std::move(loaded);
+  auto key_store = dlms::KeyStore::LoadFileIfPresent(config->DlmsKeyStorePath());
+  if (!key_store.ok()) {
+    spdlog::critical("{}", key_store.status().ToString());
+    return kExitBadConfig;
+  }
+  if (*key_store) {
     dlms_reader = std::make_unique<DlmsReader>(
-        DlmsReaderOptions{.gateway_name = config->gateway.name}, *key_store,
+        DlmsReaderOptions{.gateway_name = config->gateway.name}, **key_store,
         [&link](Frame frame) { link.Send(std::move(frame)); });
     service.set_live_reader(dlms_reader.get());
   } else {

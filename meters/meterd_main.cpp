@@ -163,17 +163,14 @@ int main(int argc, char** argv) {
 
   // The meters' DLMS servers (docs/dlms.md): one object model for the fleet's configuration,
   // each meter's keys from the key store vmuc made. Without a key store, sessions are off.
-  std::optional<dlms::KeyStore> key_store;
-  const std::string key_store_path = config->DlmsKeyStorePath();
-  if (std::filesystem::exists(key_store_path)) {
-    auto loaded = dlms::KeyStore::LoadFile(key_store_path);
-    if (!loaded.ok()) {
-      std::cerr << loaded.status().message() << "\n";
-      return kExitBadConfig;
-    }
-    key_store = *std::move(loaded);
-  } else {
-    spdlog::warn("no DLMS key store at {}: the meters answer no DLMS session", key_store_path);
+  auto key_store = dlms::KeyStore::LoadFileIfPresent(config->DlmsKeyStorePath());
+  if (!key_store.ok()) {
+    std::cerr << key_store.status().message() << "\n";
+    return kExitBadConfig;
+  }
+  if (!*key_store) {
+    spdlog::warn("no DLMS key store at {}: the meters answer no DLMS session",
+                 config->DlmsKeyStorePath());
   }
   const meters::MeterObjectTable object_table(meters::MeterCosemInfo{
       .flag_id = config->dlms.flag_id,
@@ -198,7 +195,7 @@ int main(int argc, char** argv) {
   meters::MeterDlmsSetup dlms_setup;
   dlms_setup.counters = &counter_store;
   dlms_setup.table = &object_table;
-  dlms_setup.keys = key_store ? &*key_store : nullptr;
+  dlms_setup.keys = *key_store ? &**key_store : nullptr;
   dlms_setup.flag_id = config->dlms.flag_id;
 
   std::vector<NodeAddress> nodes;
@@ -243,7 +240,7 @@ int main(int argc, char** argv) {
           meters::FleetMeter(fleet, i), fleet.epoch, fleet.push_interval, *shard.context,
           (*setup)->options(), (*setup)->pulse_input(), (*setup)->billing(),
           (*setup)->load_profile(), (*setup)->analysis_log(), (*setup)->debit_log_2()));
-      if (key_store) shard.actors.back()->EnableDlms(&dlms_setup);
+      if (*key_store) shard.actors.back()->EnableDlms(&dlms_setup);
       Meter& meter = shard.actors.back()->mutable_meter();
       auto found = meters::RestoreMeter(*shard.store, meter);
       if (!found.ok()) {

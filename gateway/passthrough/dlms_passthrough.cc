@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/listen_address.h"
 #include "dlms/hdlc_link.h"
 #include "dlms/wrapper.h"
 
@@ -211,25 +212,15 @@ DlmsPassthrough::~DlmsPassthrough() = default;
 
 absl::StatusOr<uint16_t> DlmsPassthrough::Listen(const std::string& address,
                                                  std::optional<tcp::acceptor>& acceptor) {
-  const size_t colon = address.rfind(':');
-  if (colon == std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(address, ": not HOST:PORT"));
-  }
-  std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  if (host == "localhost") host = "127.0.0.1";
+  auto parsed = ParseHostPort(address);
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->host == "localhost") parsed->host = "127.0.0.1";
   boost::system::error_code error;
-  const auto ip = asio::ip::make_address(host, error);
+  const auto ip = asio::ip::make_address(parsed->host, error);
   if (error)
     return absl::InvalidArgumentError(absl::StrCat(address, ": bad host: ", error.message()));
-  const int port = std::atoi(address.c_str() + colon + 1);
-  if (port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(address, ": bad port"));
-  }
   acceptor.emplace(io_);
-  const tcp::endpoint endpoint(ip, static_cast<uint16_t>(port));
+  const tcp::endpoint endpoint(ip, parsed->port);
   acceptor->open(endpoint.protocol(), error);
   if (!error) acceptor->set_option(tcp::acceptor::reuse_address(true), error);
   if (!error) acceptor->bind(endpoint, error);
