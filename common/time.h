@@ -23,6 +23,11 @@ inline int64_t ToUnixMicros(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
 }
 inline TimePoint FromUnixMicros(int64_t us) { return TimePoint(std::chrono::microseconds(us)); }
+// Whole seconds since the Unix epoch (rounded down): capture times of loggers.
+inline int64_t ToUnixSeconds(TimePoint t) {
+  return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+inline TimePoint FromUnixSeconds(int64_t s) { return TimePoint(std::chrono::seconds(s)); }
 
 // RFC 3339 in UTC with millisecond precision: "2026-01-01T00:00:00.000Z".
 std::string FormatRfc3339(TimePoint t);

@@ -21,6 +21,32 @@
 #include "gateway/store/store.h"
 #include "radio_mesh/link_client.h"
 
+namespace {
+
+// Gap filling's reads through the gateway's DLMS client; answers go back to the
+// collector's loop.
+class DlmsProfileReader final : public vmuc::gateway::ProfileReader {
+ public:
+  DlmsProfileReader(vmuc::gateway::DlmsReader& reader, vmuc::ShardLoop& loop)
+      : reader_(reader), loop_(loop) {}
+  void ReadProfile(vmuc::NodeAddress node, const std::string& meter_id, vmuc::TimePoint from,
+                   vmuc::TimePoint to, size_t channels, Done done) override {
+    reader_.ReadProfile(
+        node, meter_id, vmuc::meters::kLoadProfileObis, from, to,
+        [this, channels, done = std::move(done)](absl::StatusOr<vmuc::dlms::DataValue> buffer) {
+          absl::StatusOr<std::vector<vmuc::meters::ProfileRow>> rows =
+              buffer.ok() ? vmuc::meters::DecodeProfileRows(*buffer, channels) : buffer.status();
+          loop_.Post([done, rows = std::move(rows)]() mutable { done(std::move(rows)); });
+        });
+  }
+
+ private:
+  vmuc::gateway::DlmsReader& reader_;
+  vmuc::ShardLoop& loop_;
+};
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace vmuc;
   using namespace vmuc::gateway;
@@ -91,6 +117,7 @@ int main(int argc, char** argv) {
   link_options.nodes = {kCollectorNode};
   std::unique_ptr<DlmsPassthrough> passthrough;  // set before the link delivers anything
   std::unique_ptr<DlmsReader> dlms_reader;       // nullptr without a key store
+  std::unique_ptr<DlmsProfileReader> profile_reader;
   radio_mesh::LinkClient link(link_options, [&](std::vector<Frame> frames) {
     loop.Post([&collector, &passthrough, &dlms_reader, frames = std::move(frames)] {
       // Session frames answer the gateway's own reads or pass-through clients; the rest is
@@ -120,6 +147,8 @@ int main(int argc, char** argv) {
         DlmsReaderOptions{.gateway_name = config->gateway.name}, **key_store,
         [&link](Frame frame) { link.Send(std::move(frame)); });
     service.set_live_reader(dlms_reader.get());
+    profile_reader = std::make_unique<DlmsProfileReader>(*dlms_reader, loop);
+    collector.set_profile_reader(profile_reader.get());
   } else {
     spdlog::warn("no DLMS key store at {}: live reads are off", config->DlmsKeyStorePath());
   }

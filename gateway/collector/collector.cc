@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/strings.h"
 #include "gateway/api/gateway_service.h"
 #include "gateway/collector/mqtt_payloads.h"
@@ -19,6 +21,17 @@ void Collector::OnFrames(const std::vector<Frame>& frames) {
       ++frames_rejected_;
       spdlog::warn("collector: node {}: payload kind {} is not handled yet", frame.source,
                    static_cast<int>(frame.kind));
+      continue;
+    }
+    if (auto profile = meters::DecodeProfilePush(frame.payload);
+        !absl::IsNotFound(profile.status())) {
+      if (!profile.ok()) {
+        ++frames_rejected_;
+        spdlog::warn("collector: node {}: rejected load-profile push: {}", frame.source,
+                     AsStd(profile.status().message()));
+      } else if (StoreProfilePush(frame, *profile)) {
+        ++frames_accepted_;
+      }
       continue;
     }
     auto push = meters::DecodePush(frame.payload);
@@ -84,6 +97,102 @@ void Collector::OnFrames(const std::vector<Frame>& frames) {
         /*retained=*/false);
   }
   hub_.Notify();
+}
+
+namespace {
+
+std::vector<ProfileRecord> RecordsOf(const std::vector<meters::ProfileRow>& rows,
+                                     const std::vector<std::string>& channels, bool read_back) {
+  std::vector<ProfileRecord> records;
+  records.reserve(rows.size());
+  for (const meters::ProfileRow& row : rows) {
+    records.push_back({.captured_at = row.captured_at,
+                       .status = row.status,
+                       .channels = channels,
+                       .values = row.values,
+                       .read_back = read_back});
+  }
+  return records;
+}
+
+}  // namespace
+
+bool Collector::StoreProfilePush(const Frame& frame, const meters::ProfilePush& push) {
+  ProfileSource& source = profile_sources_[push.meter_id];
+  source.node = frame.source;
+  source.period_s = push.capture_period_s;
+  source.channels.clear();
+  for (const dlms::Obis& obis : push.channels) source.channels.push_back(obis.ToString());
+  auto added = store_.StoreProfile({.meter_id = push.meter_id,
+                                    .period_s = push.capture_period_s,
+                                    .rows = RecordsOf(push.rows, source.channels, false)});
+  if (!added.ok()) {
+    // Not stored: the entries stay in the meter and gap filling reads them later.
+    ++frames_rejected_;
+    spdlog::error("collector: load profile of {}: {}", push.meter_id, added.status().ToString());
+    return false;
+  }
+  profile_entries_pushed_ += *added;
+  FillGaps(push.meter_id);
+  return true;
+}
+
+void Collector::FillGaps(const std::string& meter_id) {
+  auto it = profile_sources_.find(meter_id);
+  if (profile_reader_ == nullptr || it == profile_sources_.end() || it->second.reading) return;
+  ProfileSource& source = it->second;
+  auto gaps = store_.ProfileGaps(meter_id);
+  if (!gaps.ok()) {
+    spdlog::error("collector: load-profile gaps of {}: {}", meter_id, gaps.status().ToString());
+    return;
+  }
+  for (const ProfileGap& gap : *gaps) {
+    if (source.settled_gaps_s.contains(ToUnixSeconds(gap.from))) continue;
+    // The oldest hole first, at most max_entries_per_read entries of it.
+    const uint32_t entries = std::min(gap.missing, options_.max_entries_per_read);
+    const TimePoint to = gap.from + std::chrono::seconds(int64_t{source.period_s} * (entries - 1));
+    source.reading = true;
+    spdlog::info("collector: {} misses {} load-profile entries from {}; reading {} back",
+                 meter_id, gap.missing, FormatRfc3339(gap.from), entries);
+    profile_reader_->ReadProfile(source.node, meter_id, gap.from, to, source.channels.size(),
+                                 [this, meter_id, from = gap.from,
+                                  to](absl::StatusOr<std::vector<meters::ProfileRow>> rows) {
+                                   OnProfileRead(meter_id, from, to, std::move(rows));
+                                 });
+    return;
+  }
+}
+
+void Collector::OnProfileRead(const std::string& meter_id, TimePoint from, TimePoint to,
+                              absl::StatusOr<std::vector<meters::ProfileRow>> rows) {
+  auto it = profile_sources_.find(meter_id);
+  if (it == profile_sources_.end()) return;
+  ProfileSource& source = it->second;
+  source.reading = false;
+  if (!rows.ok()) {
+    // The meter is out of reach for now: its next profile push asks again.
+    ++profile_reads_failed_;
+    spdlog::warn("collector: reading the load profile of {} back failed: {}", meter_id,
+                 rows.status().ToString());
+    return;
+  }
+  auto added = store_.StoreProfile({.meter_id = meter_id,
+                                    .period_s = source.period_s,
+                                    .rows = RecordsOf(*rows, source.channels, true)});
+  if (!added.ok()) {
+    spdlog::error("collector: load profile of {}: {}", meter_id, added.status().ToString());
+    return;
+  }
+  profile_entries_read_back_ += *added;
+  bool inside = false;
+  for (const meters::ProfileRow& row : *rows) inside |= row.captured_at >= from && row.captured_at <= to;
+  if (!inside) {
+    // The meter holds nothing there either: not a loss on the way, so never asked again.
+    source.settled_gaps_s.insert(ToUnixSeconds(from));
+    spdlog::info("collector: {} holds no load-profile entries from {} to {}", meter_id,
+                 FormatRfc3339(from), FormatRfc3339(to));
+  }
+  FillGaps(meter_id);
 }
 
 }  // namespace vmuc::gateway

@@ -1,27 +1,48 @@
 // Collector: the gateway's receiving side of the radio (design.md, "Data flow").
 //
-// Decodes each uplink frame's DLMS data-notification, stores the readings and the events
-// they cause in one SQLite transaction per batch, then publishes them on MQTT and wakes
+// Decodes each uplink frame's DLMS data-notification (a register push or a load-profile
+// push), stores the readings and the events they cause in one SQLite transaction per batch, then publishes them on MQTT and wakes
 // the gRPC event streams. A frame that does not decode is logged with its source node
 // and counted; it never stops the batch. Runs on the gateway's loop thread only.
 #ifndef VMUC_GATEWAY_COLLECTOR_COLLECTOR_H_
 #define VMUC_GATEWAY_COLLECTOR_COLLECTOR_H_
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
+
+#include "absl/status/statusor.h"
 
 #include "common/clock.h"
 #include "common/frame.h"
 #include "gateway/api/event_hub.h"
 #include "gateway/mqtt/publisher.h"
 #include "gateway/store/store.h"
+#include "meters/cosem/profile_push.h"
 
 namespace vmuc::gateway {
 
 struct CollectorOptions {
   std::string gateway_name = "gw1";
   std::string topic_prefix = "vmuc";
+  // Entries read back per gap-filling read at most (a day of 15-minute entries): a long
+  // outage is filled by several reads in a row, none of them unbounded.
+  uint32_t max_entries_per_read = 96;
+};
+
+// Reads load-profile entries back from a meter (gap filling). The gateway backs it with its
+// DLMS client over the mesh; `done` must be called on the collector's thread (the
+// implementation posts it there), exactly once.
+class ProfileReader {
+ public:
+  using Done = std::function<void(absl::StatusOr<std::vector<meters::ProfileRow>>)>;
+  virtual ~ProfileReader() = default;
+  // The entries captured in [from, to], every column (`channels` after clock and status).
+  virtual void ReadProfile(NodeAddress node, const std::string& meter_id, TimePoint from,
+                           TimePoint to, size_t channels, Done done) = 0;
 };
 
 class Collector {
@@ -36,8 +57,16 @@ class Collector {
 
   void OnFrames(const std::vector<Frame>& frames);
 
+  // Gap filling (docs/radio_mesh.md, "Nothing missing after a heal"): after each load-profile
+  // push the collector looks for holes in the meter's stored profile and reads the missing
+  // entries back by range through `reader` (not owned; nullptr: no gap filling).
+  void set_profile_reader(ProfileReader* reader) { profile_reader_ = reader; }
+
   uint64_t frames_accepted() const { return frames_accepted_; }
   uint64_t frames_rejected() const { return frames_rejected_; }
+  uint64_t profile_entries_pushed() const { return profile_entries_pushed_; }
+  uint64_t profile_entries_read_back() const { return profile_entries_read_back_; }
+  uint64_t profile_reads_failed() const { return profile_reads_failed_; }
 
  private:
   const CollectorOptions options_;
@@ -45,8 +74,29 @@ class Collector {
   Publisher& publisher_;
   EventHub& hub_;
   const Clock& clock_;
+  // What gap filling needs of a meter, from its latest profile push.
+  struct ProfileSource {
+    NodeAddress node = 0;
+    uint32_t period_s = 0;
+    std::vector<std::string> channels;
+    bool reading = false;  // a read is under way: one at a time per meter
+    // Gaps a read-out showed the meter does not hold either (e.g. the supply was off, or
+    // the entries were overwritten): never asked for again. By first missing capture.
+    std::set<int64_t> settled_gaps_s;
+  };
+  bool StoreProfilePush(const Frame& frame, const meters::ProfilePush& push);
+  // The answer to a read the collector asked its reader for.
+  void OnProfileRead(const std::string& meter_id, TimePoint from, TimePoint to,
+                     absl::StatusOr<std::vector<meters::ProfileRow>> rows);
+  void FillGaps(const std::string& meter_id);
+
+  ProfileReader* profile_reader_ = nullptr;
+  std::map<std::string, ProfileSource> profile_sources_;
   uint64_t frames_accepted_ = 0;
   uint64_t frames_rejected_ = 0;
+  uint64_t profile_entries_pushed_ = 0;
+  uint64_t profile_entries_read_back_ = 0;
+  uint64_t profile_reads_failed_ = 0;
 };
 
 }  // namespace vmuc::gateway

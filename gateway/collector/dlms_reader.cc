@@ -8,6 +8,7 @@
 #include "common/status.h"
 #include "dlms/cosem_client.h"
 #include "dlms/wrapper.h"
+#include "meters/cosem/profile_push.h"
 
 namespace vmuc::gateway {
 namespace {
@@ -78,15 +79,46 @@ DlmsReader::~DlmsReader() {
 
 void DlmsReader::ReadRegisters(NodeAddress node, std::string meter_id,
                                std::vector<dlms::Obis> codes, Done done) {
+  Enqueue({node, std::move(meter_id),
+           [codes = std::move(codes),
+            done = std::move(done)](absl::StatusOr<dlms::CosemClient*> client) {
+             if (!client.ok()) {
+               done(client.status());
+               return client.status();
+             }
+             absl::StatusOr<LiveReading> reading = ReadRegistersOn(**client, codes);
+             const absl::Status status = reading.status();
+             done(std::move(reading));
+             return status;
+           }});
+}
+
+void DlmsReader::ReadProfile(NodeAddress node, std::string meter_id, dlms::Obis profile,
+                             TimePoint from, TimePoint to, ProfileDone done) {
+  Enqueue({node, std::move(meter_id),
+           [profile, from, to, done = std::move(done)](absl::StatusOr<dlms::CosemClient*> client) {
+             if (!client.ok()) {
+               done(client.status());
+               return client.status();
+             }
+             absl::StatusOr<dlms::DataValue> buffer =
+                 (*client)->Get({7, profile, 2}, meters::ProfileRangeAccess(from, to));
+             const absl::Status status = buffer.status();
+             done(std::move(buffer));
+             return status;
+           }});
+}
+
+void DlmsReader::Enqueue(Task task) {
   {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
-      tasks_.push_back({node, std::move(meter_id), std::move(codes), std::move(done)});
+      tasks_.push_back(std::move(task));
       wake_.notify_all();
       return;
     }
   }
-  done(absl::UnavailableError("the gateway is stopping"));
+  (void)task.work(absl::UnavailableError("the gateway is stopping"));
 }
 
 void DlmsReader::OnFrame(const Frame& frame) {
@@ -109,13 +141,13 @@ void DlmsReader::Run() {
         std::deque<Task> queued = std::move(tasks_);
         lock.unlock();
         for (Task& pending : queued)
-          pending.done(absl::UnavailableError("the gateway is stopping"));
+          (void)pending.work(absl::UnavailableError("the gateway is stopping"));
         return;
       }
       task = std::move(tasks_.front());
       tasks_.pop_front();
     }
-    task.done(Read(task));
+    RunSession(task);
   }
 }
 
@@ -164,48 +196,59 @@ absl::StatusOr<uint32_t> DlmsReader::LearnCounter(NodeAddress node) {
   return static_cast<uint32_t>(value + 1);
 }
 
-absl::StatusOr<LiveReading> DlmsReader::Read(const Task& task) {
-  VMUC_ASSIGN_OR_RETURN(dlms::MeterKeys keys, keys_.KeysFor(task.meter_id));
+void DlmsReader::RunSession(const Task& task) {
+  auto keys = keys_.KeysFor(task.meter_id);
+  if (!keys.ok()) {
+    (void)task.work(keys.status());
+    return;
+  }
   auto counter = counters_.find(task.meter_id);
   if (counter == counters_.end()) {
-    VMUC_ASSIGN_OR_RETURN(uint32_t learned, LearnCounter(task.node));
-    counter = counters_.emplace(task.meter_id, learned).first;
+    auto learned = LearnCounter(task.node);
+    if (!learned.ok()) {
+      (void)task.work(learned.status());
+      return;
+    }
+    counter = counters_.emplace(task.meter_id, *learned).first;
   }
   Transport transport(*this, task.node, kReaderSessionBit | next_session_++, kManagementClient);
   dlms::CosemClient client({.client_sap = kManagementClient,
                             .mechanism = dlms::AuthenticationMechanism::kHighGmac,
                             .system_title = system_title_,
-                            .keys = keys.cipher_keys(),
+                            .keys = keys->cipher_keys(),
                             .invocation_counter = counter->second},
                            transport);
   absl::Status associated = client.Associate();
   counter->second = client.next_invocation_counter();
   if (!associated.ok()) {
     counters_.erase(counter);  // learn it again next time: another client may have moved it
-    return associated;
+    (void)task.work(associated);
+    return;
   }
+  const absl::Status worked = task.work(&client);
+  counter->second = client.next_invocation_counter();
+  (void)client.Release();
+  if (!worked.ok()) counters_.erase(task.meter_id);
+}
+
+absl::StatusOr<LiveReading> DlmsReader::ReadRegistersOn(dlms::CosemClient& client,
+                                                        const std::vector<dlms::Obis>& codes) {
   std::vector<dlms::AttributeRequest> requests = {{{8, kClock, 2}, std::nullopt}};
-  for (const dlms::Obis& obis : task.codes) {
+  for (const dlms::Obis& obis : codes) {
     const uint16_t class_id = ClassOf(obis);
     requests.push_back({{class_id, obis, 2}, std::nullopt});
     requests.push_back({{class_id, obis, ScalerUnitAttribute(class_id)}, std::nullopt});
   }
-  auto results = client.GetList(requests);
-  counter->second = client.next_invocation_counter();
-  (void)client.Release();
-  if (!results.ok()) {
-    counters_.erase(task.meter_id);
-    return results.status();
-  }
+  VMUC_ASSIGN_OR_RETURN(auto results, client.GetList(requests));
   LiveReading reading;
-  VMUC_RETURN_IF_ERROR(dlms::DataAccessResultStatus((*results)[0].result, "clock"));
-  VMUC_ASSIGN_OR_RETURN(reading.meter_time, (*results)[0].data.AsDateTime());
-  for (size_t i = 0; i < task.codes.size(); ++i) {
-    const dlms::GetDataResult& value = (*results)[1 + 2 * i];
-    const dlms::GetDataResult& scaler_unit = (*results)[2 + 2 * i];
+  VMUC_RETURN_IF_ERROR(dlms::DataAccessResultStatus(results[0].result, "clock"));
+  VMUC_ASSIGN_OR_RETURN(reading.meter_time, results[0].data.AsDateTime());
+  for (size_t i = 0; i < codes.size(); ++i) {
+    const dlms::GetDataResult& value = results[1 + 2 * i];
+    const dlms::GetDataResult& scaler_unit = results[2 + 2 * i];
     LiveRegister item{
-        .obis = task.codes[i],
-        .status = dlms::DataAccessResultStatus(value.result, task.codes[i].ToString()),
+        .obis = codes[i],
+        .status = dlms::DataAccessResultStatus(value.result, codes[i].ToString()),
         .value = 0,
         .scaler = 0,
         .unit = dlms::Unit::kNone};
@@ -214,7 +257,7 @@ absl::StatusOr<LiveReading> DlmsReader::Read(const Task& task) {
       auto pair = scaler_unit.data.AsStructure();
       if (!number.ok() || !pair.ok() || pair->size() != 2) {
         item.status = absl::DataLossError(
-            absl::StrCat(task.codes[i].ToString(), ": not a register value with scaler_unit"));
+            absl::StrCat(codes[i].ToString(), ": not a register value with scaler_unit"));
       } else {
         item.value = *number;
         item.scaler = static_cast<int8_t>((*pair)[0].AsInt64().value_or(0));

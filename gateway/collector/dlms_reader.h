@@ -31,9 +31,14 @@
 #include "absl/status/statusor.h"
 #include "common/frame.h"
 #include "common/time.h"
+#include "dlms/axdr.h"
 #include "dlms/key_store.h"
 #include "dlms/obis.h"
 #include "dlms/units.h"
+
+namespace vmuc::dlms {
+class CosemClient;
+}
 
 namespace vmuc::gateway {
 
@@ -72,6 +77,12 @@ class DlmsReader {
   // register (class 5), anything else as a register (class 3).
   void ReadRegisters(NodeAddress node, std::string meter_id, std::vector<dlms::Obis> codes,
                      Done done);
+  // The buffer (attribute 2) of profile `profile` (class 7) restricted to the entries
+  // captured in [from, to] (selective access by range): the rows as the meter sends them,
+  // every column (meters/cosem/profile_push.h DecodeProfileRows reads them).
+  using ProfileDone = std::function<void(absl::StatusOr<dlms::DataValue>)>;
+  void ReadProfile(NodeAddress node, std::string meter_id, dlms::Obis profile, TimePoint from,
+                   TimePoint to, ProfileDone done);
   // A session frame whose session has kReaderSessionBit.
   void OnFrame(const Frame& frame);
 
@@ -80,15 +91,21 @@ class DlmsReader {
 
  private:
   class Transport;
+  // One management session: `work` runs on the associated client (or gets the reason the
+  // association failed) and reports to its caller; what it returns tells whether the
+  // session ended cleanly (an error makes the reader learn the counter again).
+  using Work = std::function<absl::Status(absl::StatusOr<dlms::CosemClient*>)>;
   struct Task {
     NodeAddress node;
     std::string meter_id;
-    std::vector<dlms::Obis> codes;
-    Done done;
+    Work work;
   };
 
+  void Enqueue(Task task);
   void Run();
-  absl::StatusOr<LiveReading> Read(const Task& task);
+  void RunSession(const Task& task);
+  static absl::StatusOr<LiveReading> ReadRegistersOn(dlms::CosemClient& client,
+                                                     const std::vector<dlms::Obis>& codes);
   absl::StatusOr<uint32_t> LearnCounter(NodeAddress node);
   // Sends `apdu` for `client_sap` on a new session frame and waits for the answer.
   absl::StatusOr<std::vector<uint8_t>> Exchange(NodeAddress node, uint64_t session,

@@ -3,7 +3,10 @@
 #include <array>
 #include <functional>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/status.h"
 
 namespace vmuc::gateway {
@@ -11,7 +14,7 @@ namespace {
 
 // Schema migrations, applied in order; the index + 1 is the user_version after each.
 // Never edit a shipped migration: add a new one.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
     CREATE TABLE meters (
       meter_id        TEXT PRIMARY KEY,
@@ -33,6 +36,19 @@ constexpr std::array<const char*, 1> kMigrations = {
       sequence        INTEGER PRIMARY KEY AUTOINCREMENT,
       event           BLOB NOT NULL
     );
+    )sql",
+    // 2: load profiles (issue 6: pushed entries, and those read back to fill gaps).
+    R"sql(
+    CREATE TABLE load_profile (
+      meter_id        TEXT NOT NULL,
+      captured_at_s   INTEGER NOT NULL,
+      period_s        INTEGER NOT NULL,
+      status          INTEGER NOT NULL,
+      channels        TEXT NOT NULL,   -- OBIS codes, comma-separated, in column order
+      channel_values  TEXT NOT NULL,   -- the values, comma-separated, in column order
+      read_back       INTEGER NOT NULL,
+      PRIMARY KEY (meter_id, captured_at_s)
+    ) WITHOUT ROWID;
     )sql",
 };
 
@@ -74,6 +90,7 @@ struct Store::Statements {
   SqliteStatement upsert_meter, insert_reading, insert_event;
   SqliteStatement list_meters, get_meter, latest_registers, latest_register, events_after,
       last_event;
+  SqliteStatement insert_profile, profile_gaps, read_profile;
 };
 
 Store::Store(SqliteDb db) : db_(std::move(db)) {}
@@ -133,6 +150,17 @@ absl::Status Store::Prepare() {
       {&statements_->events_after,
        "SELECT sequence, event FROM events WHERE sequence > ?1 ORDER BY sequence LIMIT ?2"},
       {&statements_->last_event, "SELECT coalesce(max(sequence), 0) FROM events"},
+      {&statements_->insert_profile,
+       "INSERT OR IGNORE INTO load_profile (meter_id, captured_at_s, period_s, status, channels,"
+       " channel_values, read_back) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+      {&statements_->profile_gaps,
+       "SELECT at, next, period_s FROM (SELECT captured_at_s AS at, period_s, lead(captured_at_s)"
+       " OVER (ORDER BY captured_at_s) AS next FROM load_profile WHERE meter_id = ?1)"
+       " WHERE next - at > period_s ORDER BY at"},
+      {&statements_->read_profile,
+       "SELECT captured_at_s, status, channels, channel_values, read_back FROM load_profile"
+       " WHERE meter_id = ?1 AND captured_at_s BETWEEN ?2 AND ?3 ORDER BY captured_at_s"
+       " LIMIT ?4"},
   };
   for (const auto& [statement, sql] : all) {
     VMUC_ASSIGN_OR_RETURN(*statement, db_.Prepare(sql));
@@ -188,6 +216,92 @@ absl::StatusOr<std::vector<uint64_t>> Store::StoreBatches(
   if (sqlite3_step(*end) != SQLITE_DONE && status.ok()) status = Error("COMMIT");
   if (!status.ok()) return status;
   return sequences;
+}
+
+absl::StatusOr<size_t> Store::StoreProfile(const ProfileBatch& batch) {
+  if (batch.period_s == 0) return absl::InvalidArgumentError("load profile: period 0");
+  std::lock_guard lock(mutex_);
+  Statements& s = *statements_;
+  {
+    SqliteUse begin(s.begin);
+    if (sqlite3_step(*begin) != SQLITE_DONE) return Error("BEGIN");
+  }
+  size_t added = 0;
+  auto body = [&]() -> absl::Status {
+    for (const ProfileRecord& row : batch.rows) {
+      if (row.values.size() != row.channels.size()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "load profile of ", batch.meter_id, ": ", row.values.size(), " values for ",
+            row.channels.size(), " channels at ", ToUnixSeconds(row.captured_at)));
+      }
+      SqliteUse insert(s.insert_profile);
+      BindText(*insert, 1, batch.meter_id);
+      sqlite3_bind_int64(*insert, 2, ToUnixSeconds(row.captured_at));
+      sqlite3_bind_int64(*insert, 3, batch.period_s);
+      sqlite3_bind_int64(*insert, 4, row.status);
+      BindText(*insert, 5, absl::StrJoin(row.channels, ","));
+      BindText(*insert, 6, absl::StrJoin(row.values, ","));
+      sqlite3_bind_int(*insert, 7, row.read_back ? 1 : 0);
+      if (sqlite3_step(*insert) != SQLITE_DONE) return Error("insert load profile");
+      added += static_cast<size_t>(sqlite3_changes(db_.get()));
+    }
+    return absl::OkStatus();
+  };
+  absl::Status status = body();
+  SqliteUse end(status.ok() ? s.commit : s.rollback);
+  if (sqlite3_step(*end) != SQLITE_DONE && status.ok()) status = Error("COMMIT");
+  if (!status.ok()) return status;
+  return added;
+}
+
+absl::StatusOr<std::vector<ProfileGap>> Store::ProfileGaps(const std::string& meter_id) {
+  std::lock_guard lock(mutex_);
+  SqliteUse q(statements_->profile_gaps);
+  BindText(*q, 1, meter_id);
+  std::vector<ProfileGap> gaps;
+  int rc;
+  while ((rc = sqlite3_step(*q)) == SQLITE_ROW) {
+    const int64_t at = sqlite3_column_int64(*q, 0);
+    const int64_t next = sqlite3_column_int64(*q, 1);
+    const int64_t period = sqlite3_column_int64(*q, 2);
+    const int64_t missing = (next - at) / period - ((next - at) % period == 0 ? 1 : 0);
+    if (missing <= 0) continue;
+    gaps.push_back({.from = FromUnixSeconds(at + period),
+                    .to = FromUnixSeconds(at + missing * period),
+                    .missing = static_cast<uint32_t>(missing)});
+  }
+  if (rc != SQLITE_DONE) return Error("load profile gaps");
+  return gaps;
+}
+
+absl::StatusOr<std::vector<ProfileRecord>> Store::ReadProfile(const std::string& meter_id,
+                                                              TimePoint from, TimePoint to,
+                                                              int limit) {
+  std::lock_guard lock(mutex_);
+  SqliteUse q(statements_->read_profile);
+  BindText(*q, 1, meter_id);
+  sqlite3_bind_int64(*q, 2, ToUnixSeconds(from));
+  sqlite3_bind_int64(*q, 3, ToUnixSeconds(to));
+  sqlite3_bind_int(*q, 4, limit);
+  std::vector<ProfileRecord> rows;
+  int rc;
+  while ((rc = sqlite3_step(*q)) == SQLITE_ROW) {
+    ProfileRecord row;
+    row.captured_at = FromUnixSeconds(sqlite3_column_int64(*q, 0));
+    row.status = static_cast<uint32_t>(sqlite3_column_int64(*q, 1));
+    row.channels = absl::StrSplit(ColumnText(*q, 2), ',', absl::SkipEmpty());
+    for (absl::string_view value : absl::StrSplit(ColumnText(*q, 3), ',', absl::SkipEmpty())) {
+      uint32_t number = 0;
+      if (!absl::SimpleAtoi(value, &number)) return absl::DataLossError(absl::StrCat(
+          "load profile of ", meter_id, " at ", ToUnixSeconds(row.captured_at), ": bad value '",
+          value, "'"));
+      row.values.push_back(number);
+    }
+    row.read_back = sqlite3_column_int(*q, 4) != 0;
+    rows.push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) return Error("read load profile");
+  return rows;
 }
 
 absl::StatusOr<std::vector<MeterRecord>> Store::ListMeters(const std::string& after_meter_id,

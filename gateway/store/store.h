@@ -52,6 +52,31 @@ struct ReadingBatch {
   std::vector<RegisterRecord> registers;
 };
 
+// One load-profile entry as stored (meters/cosem/profile_push.h): its capture time,
+// AMR status and channel values, with the OBIS code of each channel in column order.
+struct ProfileRecord {
+  TimePoint captured_at{};
+  uint32_t status = 0;
+  std::vector<std::string> channels;
+  std::vector<uint32_t> values;
+  bool read_back = false;  // filled in by a read-out (gap filling), not pushed
+  friend bool operator==(const ProfileRecord&, const ProfileRecord&) = default;
+};
+
+struct ProfileBatch {
+  std::string meter_id;
+  uint32_t period_s = 0;  // the profile's capture period
+  std::vector<ProfileRecord> rows;
+};
+
+// Captures missing between two stored ones: from, from + period, ..., to.
+struct ProfileGap {
+  TimePoint from{};
+  TimePoint to{};
+  uint32_t missing = 0;
+  friend bool operator==(const ProfileGap&, const ProfileGap&) = default;
+};
+
 class Store {
  public:
   // Opens (creating if needed) and migrates the database at `path`.
@@ -74,6 +99,16 @@ class Store {
       const std::vector<ReadingBatch>& batches,
       const std::function<std::vector<std::string>(const ReadingBatch&, const Stored&)>&
           make_events);
+
+  // Stores load-profile entries in one transaction; an entry already stored (same meter
+  // and capture time) is kept as it is. Returns how many were new.
+  absl::StatusOr<size_t> StoreProfile(const ProfileBatch& batch);
+  // The holes in a meter's stored load profile, oldest first: where two consecutive
+  // entries lie more than their period apart.
+  absl::StatusOr<std::vector<ProfileGap>> ProfileGaps(const std::string& meter_id);
+  // The entries captured in [from, to], oldest first, at most `limit`.
+  absl::StatusOr<std::vector<ProfileRecord>> ReadProfile(const std::string& meter_id,
+                                                         TimePoint from, TimePoint to, int limit);
 
   absl::StatusOr<std::vector<MeterRecord>> ListMeters(const std::string& after_meter_id, int limit);
   absl::StatusOr<std::optional<MeterRecord>> GetMeter(const std::string& meter_id);

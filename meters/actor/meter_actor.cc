@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/check.h"
+#include "meters/cosem/profile_push.h"
 #include "meters/cosem/push_list.h"
 #include "meters/metrology/load_model.h"
 
@@ -41,14 +42,30 @@ void MeterActor::Start() {
 
 void MeterActor::PushAt(TimePoint capture) {
   meter_.AdvanceTo(capture);
+  const NodeAddress frame_source = meter_.core().identity().node;
   Frame frame;
-  frame.source = meter_.core().identity().node;
+  frame.source = frame_source;
   frame.destination = kCollectorNode;
   frame.kind = PayloadKind::kDlmsApdu;
   frame.payload = EncodePush(SnapshotOf(meter_.core(), ++invoke_id_));
   frame.sent_at = context_.Now();
   context_.Send(std::move(frame));
   ++pushes_sent_;
+  // The load-profile entries closed since the previous push instant go in a push of their
+  // own (meters/cosem/profile_push.h). The span is fixed by the schedule, not by what was
+  // sent before, so a restarted host pushes exactly what an uninterrupted one would.
+  const TimePoint previous = capture - push_interval_;
+  const uint32_t period_s = uint32_t{meter_.core().options().integration_period_min} * 60;
+  if (auto profile = ProfilePushOf(meter_, previous, capture, period_s, ++invoke_id_)) {
+    Frame entries;
+    entries.source = frame_source;
+    entries.destination = kCollectorNode;
+    entries.kind = PayloadKind::kDlmsApdu;
+    entries.payload = EncodeProfilePush(*profile);
+    entries.sent_at = context_.Now();
+    context_.Send(std::move(entries));
+    ++profile_pushes_sent_;
+  }
   const TimePoint next = NextPushAfter(capture);
   context_.ScheduleAt(next, [this, next] { PushAt(next); });
 }

@@ -1,7 +1,8 @@
 // MeterActor: one virtual meter living on a shard (design.md, "Actors and time").
 //
 // Wraps the pure MeterCore with behaviour in time: it pushes a DLMS data-notification with
-// its registers every push interval, at instants fixed by its identity (epoch + a seeded
+// its registers every push interval (and one with the load-profile entries closed since
+// the previous push instant), at instants fixed by its identity (epoch + a seeded
 // offset + k * interval), so that every run, and every restart, captures the same
 // instants. All calls on the shard thread.
 #ifndef VMUC_METERS_ACTOR_METER_ACTOR_H_
@@ -46,6 +47,9 @@ class MeterActor {
   // The pulse input channel, advanced with the core; nullptr without a pulse input.
   const PulseInputChannel* pulse_input() const { return meter_.pulse_input(); }
   uint64_t pushes_sent() const { return pushes_sent_; }
+  // Load-profile pushes (meters/cosem/profile_push.h) sent: one per push instant that
+  // follows new entries.
+  uint64_t profile_pushes_sent() const { return profile_pushes_sent_; }
 
   // The first push instant strictly after `t`.
   TimePoint NextPushAfter(TimePoint t) const;
@@ -59,6 +63,7 @@ class MeterActor {
   ActorContext& context_;
   uint32_t invoke_id_ = 0;
   uint64_t pushes_sent_ = 0;
+  uint64_t profile_pushes_sent_ = 0;
   const MeterDlmsSetup* dlms_setup_ = nullptr;
   // Brings the counters in from the setup's store (once) and reserves a block of outgoing
   // counters there; false if the store fails (the session is refused, never run on

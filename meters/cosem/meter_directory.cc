@@ -7,6 +7,7 @@
 #include "common/status.h"
 #include "dlms/cosem_date_time.h"
 #include "dlms/units.h"
+#include "meters/cosem/profile_push.h"
 #include "meters/cosem/push_list.h"
 #include "meters/loggers/analysis_log.h"
 #include "meters/loggers/debit_log_2.h"
@@ -87,14 +88,6 @@ uint64_t WattsOf(int64_t milliwatts) {
 }
 
 Obis EnergyObis(uint8_t c, uint8_t e = 0) { return Obis(1, 1, c, 8, e, 255); }
-
-// The register each load-profile channel logs (Z29; cosem-object-model.md): A+, A-, R+,
-// R-, R1..R4 are 1.1.1.8.0 .. 1.1.8.8.0, in the order of LoadProfileChannel.
-Obis ChannelObis(LoadProfileChannel channel) {
-  static_assert(static_cast<int>(LoadProfileChannel::kActiveImport) == 0 &&
-                static_cast<int>(LoadProfileChannel::kReactiveQ4) == 7);
-  return EnergyObis(static_cast<uint8_t>(static_cast<int>(channel) + 1));
-}
 
 // The register object of an analysis-catalogue register: its standard code, or for the
 // registers without one (signed reactive power, voltage unbalance) a manufacturer-specific
@@ -917,7 +910,7 @@ void MeterObjectTable::AddProfiles() {
           if (log == nullptr) return std::nullopt;
           std::vector<DataValue> columns;
           for (LoadProfileChannel channel : log->channel_list()) {
-            columns.push_back(CaptureObject(kRegisterClass, ChannelObis(channel), 2));
+            columns.push_back(CaptureObject(kRegisterClass, LoadProfileChannelObis(channel), 2));
           }
           return ProfileOfLog(*log, std::move(columns), period_s, [](uint32_t word, size_t) {
             return DataValue::DoubleLongUnsigned(word);

@@ -142,5 +142,68 @@ TEST_F(StoreTest, OpeningADirectoryFailsWithThePath) {
   EXPECT_NE(std::string(store.status().message()).find(dir_.path()), std::string::npos);
 }
 
+ProfileBatch Profile(const std::string& meter, std::vector<int> quarters) {
+  ProfileBatch batch{.meter_id = meter, .period_s = 900, .rows = {}};
+  for (int q : quarters) {
+    batch.rows.push_back({.captured_at = kT0 + q * 15min,
+                          .status = 0,
+                          .channels = {"1.1.1.8.0.255", "1.1.2.8.0.255"},
+                          .values = {static_cast<uint32_t>(100 + q), static_cast<uint32_t>(q)},
+                          .read_back = false});
+  }
+  return batch;
+}
+
+TEST_F(StoreTest, LoadProfileEntriesAreStoredOnceAndTheirGapsFound) {
+  auto store = Store::Open(Path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(*(*store)->StoreProfile(Profile("m1", {1, 2, 3, 7, 8, 12})), 6u);
+  EXPECT_EQ(*(*store)->StoreProfile(Profile("m1", {3, 13})), 1u);  // 3 again: kept as it was
+  EXPECT_EQ(*(*store)->StoreProfile(Profile("m2", {1, 5})), 2u);
+  auto gaps = (*store)->ProfileGaps("m1");
+  ASSERT_TRUE(gaps.ok()) << gaps.status();
+  ASSERT_EQ(gaps->size(), 2u);
+  EXPECT_EQ((*gaps)[0], (ProfileGap{kT0 + 4 * 15min, kT0 + 6 * 15min, 3}));
+  EXPECT_EQ((*gaps)[1], (ProfileGap{kT0 + 9 * 15min, kT0 + 11 * 15min, 3}));
+  EXPECT_EQ((*store)->ProfileGaps("m2")->size(), 1u);
+  EXPECT_TRUE((*store)->ProfileGaps("nobody")->empty());
+
+  auto rows = (*store)->ReadProfile("m1", kT0 + 2 * 15min, kT0 + 8 * 15min, 100);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 4u);
+  EXPECT_EQ((*rows)[2], Profile("m1", {7}).rows[0]);
+  EXPECT_EQ((*store)->ReadProfile("m1", kT0, kT0 + 24h, 2)->size(), 2u);
+}
+
+TEST_F(StoreTest, ABadLoadProfileBatchLeavesNothingBehind) {
+  auto store = Store::Open(Path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  ProfileBatch batch = Profile("m1", {1, 2, 3});
+  batch.rows[2].values.pop_back();  // fewer values than channels
+  const absl::Status status = (*store)->StoreProfile(batch).status();
+  EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
+  EXPECT_NE(status.message().find("1 values for 2 channels"), std::string::npos) << status;
+  EXPECT_TRUE((*store)->ReadProfile("m1", kT0, kT0 + 24h, 100)->empty());
+  EXPECT_EQ(*(*store)->StoreProfile(Profile("m1", {1})), 1u);
+}
+
+TEST_F(StoreTest, ADatabaseOfSchemaOneMigratesAndKeepsItsReadings) {
+  {
+    auto store = *Store::Open(Path());
+    ASSERT_TRUE(store->StoreBatches({Batch("5700000000000001", kT0, 100)}, NoEvents).ok());
+  }
+  // Back to schema 1 as the previous release left it: no load_profile table.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE load_profile; PRAGMA user_version=1", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto store = Store::Open(Path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->LatestRegisters("5700000000000001", {})->at(0).value, 100);
+  EXPECT_EQ(*(*store)->StoreProfile(Profile("m1", {1})), 1u);
+}
+
 }  // namespace
 }  // namespace vmuc::gateway
