@@ -72,6 +72,7 @@ bench: release
 	build/release/bin/vmuc_meter_store_bench
 	build/release/bin/vmuc_fleet_year_bench
 	build/release/bin/vmuc_dlms_bench
+	build/release/bin/vmuc_mesh_bench
 
 format:
 	git ls-files '*.h' '*.cc' '*.cpp' | xargs clang-format -i

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <initializer_list>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -65,6 +66,7 @@ class SectionReader {
 
   void OneOf(std::string_view key, std::string* out,
              std::initializer_list<std::string_view> allowed) {
+    if (Find(key) == nullptr) return;
     std::string value = *out;
     String(key, &value);
     if (!status_->ok()) return;
@@ -96,6 +98,84 @@ class SectionReader {
       return;
     }
     *out = static_cast<T>(value->get());
+  }
+
+  // An integer or a float within [min, max].
+  void Number(std::string_view key, double* out, double min, double max) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return;
+    std::optional<double> value;
+    if (const auto* f = node->as_floating_point()) value = f->get();
+    if (const auto* i = node->as_integer()) value = static_cast<double>(i->get());
+    if (!value) {
+      Fail(node->source(), Name(key), "must be a number");
+      return;
+    }
+    if (*value < min || *value > max) {
+      Fail(node->source(), Name(key),
+           absl::StrCat("must be between ", min, " and ", max, ", got ", *value));
+      return;
+    }
+    *out = *value;
+  }
+
+  // [[mesh.faults]]: an array of tables, each one fault (MeshFault).
+  void Faults(std::string_view key, std::vector<MeshFault>* out) {
+    const toml::node* node = Find(key);
+    if (node == nullptr) return;
+    const auto* array = node->as_array();
+    if (array == nullptr) {
+      Fail(node->source(), Name(key), "must be an array of tables ([[mesh.faults]])");
+      return;
+    }
+    for (size_t i = 0; i < array->size() && status_->ok(); ++i) {
+      const toml::node& item = *array->get(i);
+      const std::string name = absl::StrCat(Name(key), "[", i, "]");
+      SectionReader fault(file_, name, &item,
+                          {"at", "action", "node", "peer", "extra_loss_db", "area_m"}, status_);
+      MeshFault parsed;
+      parsed.where = Where(file_, item.source());
+      fault.Time("at", &parsed.at);
+      fault.OneOf("action", &parsed.action,
+                  {"kill", "revive", "degrade", "partition", "heal", "restart_collector"});
+      fault.Integer("node", &parsed.node, 0, (1 << 28) - 1);
+      fault.Integer("peer", &parsed.peer, 0, (1 << 28) - 1);
+      fault.Number("extra_loss_db", &parsed.extra_loss_db, 0, 200);
+      if (const toml::node* area = fault.Find("area_m")) {
+        const auto* corners = area->as_array();
+        bool ok = corners != nullptr && corners->size() == 4;
+        for (size_t c = 0; ok && c < 4; ++c) {
+          auto value = corners->get(c)->value<double>();
+          ok = value.has_value();
+          if (ok) parsed.area_m[c] = *value;
+        }
+        if (!ok || parsed.area_m[0] >= parsed.area_m[2] || parsed.area_m[1] >= parsed.area_m[3]) {
+          fault.Fail(area->source(), fault.Name("area_m"),
+                     "must be [x_min, y_min, x_max, y_max] in metres with min < max");
+        }
+      }
+      if (!status_->ok()) return;
+      if (fault.Find("at") == nullptr || fault.Find("action") == nullptr) {
+        Fail(item.source(), name, "needs `at` and `action`");
+        return;
+      }
+      const bool needs_node =
+          parsed.action == "kill" || parsed.action == "revive" || parsed.action == "degrade";
+      if (needs_node && fault.Find("node") == nullptr) {
+        Fail(item.source(), name, absl::StrCat("action ", parsed.action, " needs `node`"));
+        return;
+      }
+      if (parsed.action == "degrade" &&
+          (fault.Find("peer") == nullptr || fault.Find("extra_loss_db") == nullptr)) {
+        Fail(item.source(), name, "action degrade needs `peer` and `extra_loss_db`");
+        return;
+      }
+      if (parsed.action == "partition" && fault.Find("area_m") == nullptr) {
+        Fail(item.source(), name, "action partition needs `area_m`");
+        return;
+      }
+      out->push_back(std::move(parsed));
+    }
   }
 
   template <typename D>
@@ -150,6 +230,11 @@ class SectionReader {
 
   std::string Name(std::string_view key) const { return absl::StrCat(section_, ".", AsAbsl(key)); }
 
+  const toml::node* Find(std::string_view key) const {
+    if (table_ == nullptr || !status_->ok()) return nullptr;
+    return table_->get(key);
+  }
+
   void Fail(const toml::source_region& where, std::string_view key, std::string_view what) {
     if (status_->ok()) {
       *status_ = absl::InvalidArgumentError(
@@ -158,11 +243,6 @@ class SectionReader {
   }
 
  private:
-  const toml::node* Find(std::string_view key) const {
-    if (table_ == nullptr || !status_->ok()) return nullptr;
-    return table_->get(key);
-  }
-
   const std::string& file_;
   std::string section_;
   absl::Status* status_;
@@ -234,8 +314,36 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   fleet.StringTable("software", &config.fleet.software_codes);
   config.fleet.codes_where = fleet.Location();
 
-  SectionReader mesh(file, "mesh", root.get("mesh"), {"mode"}, &status);
-  mesh.OneOf("mode", &config.mesh.mode, {"passthrough"});
+  SectionReader mesh(
+      file, "mesh", root.get("mesh"),
+      {"mode", "placement", "topology_file", "spacing_m", "collectors", "seed", "frequency_mhz",
+       "tx_power_dbm", "sensitivity_dbm", "path_loss_exponent", "shadowing_sigma_db",
+       "data_rate_bps", "duty_cycle", "max_route_addresses", "relay_cap", "hop_retries",
+       "end_to_end_retries", "rediscovery_interval_s", "faults"},
+      &status);
+  mesh.OneOf("mode", &config.mesh.mode, {"passthrough", "simulated"});
+  mesh.OneOf("placement", &config.mesh.placement, {"grid", "random", "streets", "file"});
+  mesh.String("topology_file", &config.mesh.topology_file);
+  mesh.Number("spacing_m", &config.mesh.spacing_m, 1, 10'000);
+  mesh.Integer("collectors", &config.mesh.collectors, 1, 16);
+  mesh.Integer("seed", &config.mesh.seed, 0, kMaxInt);
+  mesh.Number("frequency_mhz", &config.mesh.frequency_mhz, 434, 448);
+  mesh.Number("tx_power_dbm", &config.mesh.tx_power_dbm, -10, 30);
+  mesh.Number("sensitivity_dbm", &config.mesh.sensitivity_dbm, -140, -60);
+  mesh.Number("path_loss_exponent", &config.mesh.path_loss_exponent, 2, 6);
+  mesh.Number("shadowing_sigma_db", &config.mesh.shadowing_sigma_db, 0, 20);
+  mesh.Integer("data_rate_bps", &config.mesh.data_rate_bps, 1200, 1'000'000);
+  mesh.Number("duty_cycle", &config.mesh.duty_cycle, 0.001, 1);
+  mesh.Integer("max_route_addresses", &config.mesh.max_route_addresses, 1, 15);
+  mesh.Integer("relay_cap", &config.mesh.relay_cap, 0, 100'000);
+  mesh.Integer("hop_retries", &config.mesh.hop_retries, 0, 15);
+  mesh.Integer("end_to_end_retries", &config.mesh.end_to_end_retries, 0, 15);
+  mesh.Span("rediscovery_interval_s", &config.mesh.rediscovery_interval, 60, 7 * 86'400);
+  mesh.Faults("faults", &config.mesh.faults);
+  if (status.ok() && config.mesh.placement == "file" && config.mesh.topology_file.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        mesh.Location(), ": mesh.topology_file: placement = \"file\" needs a topology file"));
+  }
 
   SectionReader dlms(file, "dlms", root.get("dlms"),
                      {"wrapper_listen", "hdlc_listen", "key_store", "flag_id"}, &status);

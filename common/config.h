@@ -87,8 +87,46 @@ struct DlmsSection {
   std::string flag_id = "KAM";  // manufacturer FLAG id: system titles, device names
 };
 
+// A fault the simulated mesh applies at a given instant of the fleet's time line
+// (docs/radio_mesh.md, "Faults"). Faults whose instant has passed when vmuc-mesh starts
+// are applied at once, in order, so a restarted mesh reaches the same state.
+struct MeshFault {
+  TimePoint at{};
+  // kill, revive (node); degrade (node, peer, extra_loss_db; 0 dB restores);
+  // partition (area); heal; restart_collector.
+  std::string action;
+  uint32_t node = 0;
+  uint32_t peer = 0;
+  double extra_loss_db = 0;
+  std::array<double, 4> area_m{};  // x_min, y_min, x_max, y_max
+  std::string where;               // "FILE:LINE:COL", for messages
+};
+
 struct MeshSection {
+  // "passthrough": frames go straight between meters and collector. "simulated": the
+  // radio mesh of radio_mesh/mesh_simulator.h.
   std::string mode = "passthrough";
+  // Where the meters stand: "grid", "random", "streets", or "file" (topology_file).
+  std::string placement = "grid";
+  std::string topology_file;
+  double spacing_m = 50;  // grid pitch; random and streets: the same density
+  uint32_t collectors = 1;
+  uint64_t seed = 1;
+  // Radio (434-448 MHz band; radio_mesh/link_model.h states each default's reason).
+  double frequency_mhz = 444;
+  double tx_power_dbm = 14;
+  double sensitivity_dbm = -105;
+  double path_loss_exponent = 3.0;
+  double shadowing_sigma_db = 6;
+  uint32_t data_rate_bps = 38400;
+  double duty_cycle = 0.10;
+  // Routing.
+  uint32_t max_route_addresses = 15;
+  uint32_t relay_cap = 70;
+  uint32_t hop_retries = 3;
+  uint32_t end_to_end_retries = 2;
+  std::chrono::seconds rediscovery_interval{3600};
+  std::vector<MeshFault> faults;
 };
 
 struct SupervisorSection {

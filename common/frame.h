@@ -14,6 +14,9 @@ namespace vmuc {
 using NodeAddress = uint32_t;
 inline constexpr NodeAddress kCollectorNode = 0;
 inline constexpr NodeAddress kMaxNodeAddress = (1u << 28) - 1;
+// A downlink to every meter (the mesh floods it; e.g. time synchronisation). Never a
+// node's own address: further collectors count down from kMaxNodeAddress - 1.
+inline constexpr NodeAddress kBroadcastNode = kMaxNodeAddress;
 
 enum class PayloadKind : uint8_t {
   kDlmsApdu = 1,      // an xDLMS APDU (IEC 62056-5-3)

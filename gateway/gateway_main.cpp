@@ -96,6 +96,8 @@ int main(int argc, char** argv) {
                       *clock);
 
   GatewayService service(**reader, hub);
+  service.set_mesh_control(
+      grpc::CreateChannel("unix:" + config->MeshSocketPath(), grpc::InsecureChannelCredentials()));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -4,11 +4,14 @@
 #include <grpcpp/grpcpp.h>
 
 #include <CLI/CLI.hpp>
+#include <fstream>
 #include <iostream>
 
 #include "common/version.h"
 #include "gateway/ctl/ctl_format.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "radio_mesh/mesh_proto.h"
+#include "radio_mesh/topology_render.h"
 #include "vmuc/v1/gateway.grpc.pb.h"
 
 namespace {
@@ -69,6 +72,21 @@ int main(int argc, char** argv) {
   events_cmd->add_flag("-f,--follow", follow, "keep printing new events");
   events_cmd->add_option("--after", after, "start after this sequence number");
 
+  auto* topology_cmd = app.add_subcommand(
+      "topology", "the radio mesh: a table per node, or a picture (--svg, --dot)");
+  std::string svg_path;
+  bool dot = false;
+  bool all_links = false;
+  topology_cmd->add_option("--svg", svg_path, "write an SVG picture to this file (- : stdout)");
+  topology_cmd->add_flag("--dot", dot, "print Graphviz DOT (render with neato -n2 -Tsvg)");
+  topology_cmd->add_flag("--all-links", all_links, "also draw links no route uses");
+  auto* fault_cmd = app.add_subcommand(
+      "mesh-fault",
+      "apply a fault to the simulated mesh: kill NODE | revive NODE | degrade NODE PEER DB | "
+      "partition X0 Y0 X1 Y1 | heal | restart-collector");
+  std::vector<std::string> fault_args;
+  fault_cmd->add_option("fault", fault_args, "the action and its arguments")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -121,6 +139,53 @@ int main(int argc, char** argv) {
     const grpc::Status status = stub->ReadRegisters(&context, request, &response);
     if (!status.ok()) return ExitCodeFor(status);
     std::cout << (json ? Json(response) + "\n" : gateway::RegistersTable(response));
+    return 0;
+  }
+  if (*topology_cmd) {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    v1::GetMeshTopologyRequest request;
+    request.set_all_links(all_links);
+    v1::MeshTopology response;
+    const grpc::Status status = stub->GetMeshTopology(&context, request, &response);
+    if (!status.ok()) return ExitCodeFor(status);
+    const radio_mesh::MeshSnapshot snapshot = radio_mesh::FromProto(response);
+    const radio_mesh::RenderOptions render{.all_links = all_links, .width_px = 1000, .title = {}};
+    if (!svg_path.empty()) {
+      const std::string svg = radio_mesh::RenderSvg(snapshot, render);
+      if (svg_path == "-") {
+        std::cout << svg;
+      } else {
+        std::ofstream out(svg_path, std::ios::binary | std::ios::trunc);
+        out << svg;
+        if (!out.flush()) {
+          std::cerr << "vmucctl: topology --svg: cannot write " << svg_path << "\n";
+          return 1;
+        }
+      }
+      return 0;
+    }
+    if (dot) {
+      std::cout << radio_mesh::RenderDot(snapshot, render);
+    } else if (json) {
+      std::cout << Json(response) << "\n";
+    } else {
+      std::cout << radio_mesh::RenderTable(snapshot);
+    }
+    return 0;
+  }
+  if (*fault_cmd) {
+    auto request = gateway::ParseMeshFault(fault_args);
+    if (!request.ok()) {
+      std::cerr << "vmucctl: mesh-fault: " << request.status().message() << "\n";
+      return 2;
+    }
+    grpc::ClientContext context;
+    SetDeadline(context);
+    v1::InjectMeshFaultResponse response;
+    const grpc::Status status = stub->InjectMeshFault(&context, *request, &response);
+    if (!status.ok()) return ExitCodeFor(status);
+    std::cout << (json ? Json(response) + "\n" : "applied\n");
     return 0;
   }
   // events

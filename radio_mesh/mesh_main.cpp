@@ -5,8 +5,10 @@
 
 #include <filesystem>
 
+#include "common/clock.h"
 #include "common/worker.h"
-#include "radio_mesh/passthrough_relay.h"
+#include "radio_mesh/link_hub.h"
+#include "radio_mesh/simulated_mesh.h"
 
 int main(int argc, char** argv) {
   using namespace vmuc;
@@ -17,15 +19,36 @@ int main(int argc, char** argv) {
   std::error_code error;
   std::filesystem::remove(config->MeshSocketPath(), error);
 
-  radio_mesh::PassthroughRelay relay;
+  // Pass-through: frames go straight across. Simulated: through the radio mesh, which
+  // also answers MeshControl (the gateway's GetMeshTopology and InjectMeshFault).
+  std::unique_ptr<radio_mesh::SimulatedMesh> mesh;
+  std::unique_ptr<radio_mesh::LinkHub> relay;
+  const auto clock = MakeClock(*config, start.flags.time_anchor_unix_us);
+  if (config->mesh.mode == "simulated") {
+    auto created = radio_mesh::SimulatedMesh::Create(*config, *clock);
+    if (!created.ok()) {
+      spdlog::critical("{}", created.status().ToString());
+      return kExitBadConfig;
+    }
+    mesh = *std::move(created);
+    relay =
+        std::make_unique<radio_mesh::LinkHub>([&mesh](link::Role from, std::vector<Frame> frames) {
+          mesh->OnFrames(from, std::move(frames));
+        });
+    mesh->set_hub(relay.get());
+  } else {
+    relay = std::make_unique<radio_mesh::LinkHub>();
+  }
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + config->MeshSocketPath(), grpc::InsecureServerCredentials());
-  builder.RegisterService(&relay);
+  builder.RegisterService(relay.get());
+  if (mesh) builder.RegisterService(mesh.get());
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server) {
     spdlog::critical("cannot listen on unix:{}", config->MeshSocketPath());
     return kExitFailure;
   }
+  if (mesh) mesh->Start();
   spdlog::info("mesh ({}) listening on unix:{}", config->mesh.mode, config->MeshSocketPath());
 
   asio::io_context io;
@@ -35,7 +58,8 @@ int main(int argc, char** argv) {
   });
   io.run();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  spdlog::info("stopped; relayed {} frames, dropped {}", relay.frames_relayed(),
-               relay.frames_dropped());
+  if (mesh) mesh->Stop();
+  spdlog::info("stopped; relayed {} frames, dropped {}", relay->frames_relayed(),
+               relay->frames_dropped());
   return kExitOk;
 }

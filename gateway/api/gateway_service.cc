@@ -279,4 +279,63 @@ grpc::ServerWriteReactor<v1::Event>* GatewayService::StreamEvents(
   return new EventStream(store_, hub_, request->after_sequence(), !request->no_follow());
 }
 
+namespace {
+
+// One call to vmuc-mesh on behalf of a public one: its client context and answer live until
+// the mesh answers, then the public call finishes with the mesh's status.
+template <typename Response>
+struct MeshCall {
+  grpc::ClientContext context;
+  Response answer;
+};
+
+grpc::Status FromMesh(const grpc::Status& status) {
+  if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+    return {grpc::StatusCode::FAILED_PRECONDITION,
+            "mesh.mode is \"passthrough\": there is no radio mesh to show or to fault"};
+  }
+  return status;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* GatewayService::GetMeshTopology(grpc::CallbackServerContext* context,
+                                                          const v1::GetMeshTopologyRequest* request,
+                                                          v1::MeshTopology* response) {
+  if (!mesh_control_) {
+    return Reply(context, grpc::Status(grpc::StatusCode::UNAVAILABLE, "no link to vmuc-mesh"));
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto* call = new MeshCall<v1::MeshTopology>;
+  call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  mesh_control_->async()->GetTopology(&call->context, request, &call->answer,
+                                      [reactor, response, call](grpc::Status status) {
+                                        if (status.ok()) response->Swap(&call->answer);
+                                        delete call;
+                                        reactor->Finish(FromMesh(status));
+                                      });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GatewayService::InjectMeshFault(grpc::CallbackServerContext* context,
+                                                          const v1::MeshFault* request,
+                                                          v1::InjectMeshFaultResponse* response) {
+  if (request->action() == v1::MeshFault::ACTION_UNSPECIFIED) {
+    return Reply(context, Invalid("action", "name the fault (kill, revive, degrade ...)"));
+  }
+  if (!mesh_control_) {
+    return Reply(context, grpc::Status(grpc::StatusCode::UNAVAILABLE, "no link to vmuc-mesh"));
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto* call = new MeshCall<v1::InjectMeshFaultResponse>;
+  call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  mesh_control_->async()->InjectFault(&call->context, request, &call->answer,
+                                      [reactor, response, call](grpc::Status status) {
+                                        if (status.ok()) response->Swap(&call->answer);
+                                        delete call;
+                                        reactor->Finish(FromMesh(status));
+                                      });
+  return reactor;
+}
+
 }  // namespace vmuc::gateway

@@ -9,6 +9,7 @@
 #include "gateway/api/event_hub.h"
 #include "gateway/collector/dlms_reader.h"
 #include "gateway/store/store.h"
+#include "vmuc/link/frames.grpc.pb.h"
 #include "vmuc/v1/gateway.grpc.pb.h"
 
 namespace vmuc::gateway {
@@ -31,6 +32,18 @@ class GatewayService final : public v1::Gateway::CallbackService {
                                           v1::ReadRegistersResponse* response) override;
   grpc::ServerWriteReactor<v1::Event>* StreamEvents(
       grpc::CallbackServerContext* context, const v1::StreamEventsRequest* request) override;
+  // Asked of vmuc-mesh's MeshControl (set_mesh_control); pass-through mode has no radio
+  // to show: FAILED_PRECONDITION.
+  grpc::ServerUnaryReactor* GetMeshTopology(grpc::CallbackServerContext* context,
+                                            const v1::GetMeshTopologyRequest* request,
+                                            v1::MeshTopology* response) override;
+  grpc::ServerUnaryReactor* InjectMeshFault(grpc::CallbackServerContext* context,
+                                            const v1::MeshFault* request,
+                                            v1::InjectMeshFaultResponse* response) override;
+  // The channel to vmuc-mesh (its Unix socket); unset: the mesh calls are UNAVAILABLE.
+  void set_mesh_control(std::shared_ptr<grpc::ChannelInterface> channel) {
+    mesh_control_ = link::MeshControl::NewStub(std::move(channel));
+  }
 
  private:
   grpc::ServerUnaryReactor* ReadLive(grpc::CallbackServerContext* context, const MeterRecord& meter,
@@ -40,6 +53,7 @@ class GatewayService final : public v1::Gateway::CallbackService {
   Store& store_;
   EventHub& hub_;
   DlmsReader* live_reader_ = nullptr;
+  std::unique_ptr<link::MeshControl::Stub> mesh_control_;
 };
 
 // Shared with the collector: the API's view of stored records.

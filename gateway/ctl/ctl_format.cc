@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/time.h"
@@ -91,6 +92,74 @@ std::string EventLine(const v1::Event& event) {
   }
   return absl::StrCat(event.sequence(), "  ", FormatTimestamp(event.at()), "  ", event.meter_id(),
                       "  ", kind, "  ", details);
+}
+
+absl::StatusOr<v1::MeshFault> ParseMeshFault(const std::vector<std::string>& args) {
+  if (args.empty()) return absl::InvalidArgumentError("name the fault");
+  struct Form {
+    const char* name;
+    v1::MeshFault::Action action;
+    std::vector<const char*> operands;
+  };
+  static const Form kForms[] = {
+      {"kill", v1::MeshFault::ACTION_KILL, {"NODE"}},
+      {"revive", v1::MeshFault::ACTION_REVIVE, {"NODE"}},
+      {"degrade", v1::MeshFault::ACTION_DEGRADE, {"NODE", "PEER", "DB"}},
+      {"partition", v1::MeshFault::ACTION_PARTITION, {"X0", "Y0", "X1", "Y1"}},
+      {"heal", v1::MeshFault::ACTION_HEAL, {}},
+      {"restart-collector", v1::MeshFault::ACTION_RESTART_COLLECTOR, {}},
+  };
+  const Form* form = nullptr;
+  for (const Form& candidate : kForms) {
+    if (args[0] == candidate.name) form = &candidate;
+  }
+  if (form == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", args[0],
+        "' is not a fault (kill, revive, degrade, partition, heal, restart-collector)"));
+  }
+  if (args.size() != form->operands.size() + 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(args[0], " takes ", form->operands.size(),
+                     " argument(s): ", absl::StrJoin(form->operands, " ")));
+  }
+  std::vector<double> numbers;
+  for (size_t i = 0; i < form->operands.size(); ++i) {
+    double value = 0;
+    if (!absl::SimpleAtod(args[i + 1], &value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(form->operands[i], ": '", args[i + 1], "' is not a number"));
+    }
+    const bool address = std::string_view(form->operands[i]) == "NODE" ||
+                         std::string_view(form->operands[i]) == "PEER";
+    if (address && (value < 0 || value > 268435455 || value != static_cast<uint32_t>(value))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(form->operands[i], ": '", args[i + 1], "' is not a 28-bit node address"));
+    }
+    numbers.push_back(value);
+  }
+  v1::MeshFault fault;
+  fault.set_action(form->action);
+  switch (form->action) {
+    case v1::MeshFault::ACTION_KILL:
+    case v1::MeshFault::ACTION_REVIVE:
+      fault.set_node(static_cast<uint32_t>(numbers[0]));
+      break;
+    case v1::MeshFault::ACTION_DEGRADE:
+      fault.set_node(static_cast<uint32_t>(numbers[0]));
+      fault.set_peer(static_cast<uint32_t>(numbers[1]));
+      fault.set_extra_loss_db(numbers[2]);
+      break;
+    case v1::MeshFault::ACTION_PARTITION:
+      fault.set_x_min_m(numbers[0]);
+      fault.set_y_min_m(numbers[1]);
+      fault.set_x_max_m(numbers[2]);
+      fault.set_y_max_m(numbers[3]);
+      break;
+    default:
+      break;
+  }
+  return fault;
 }
 
 }  // namespace vmuc::gateway

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "vmuc/v1/gateway.pb.h"
 
 namespace vmuc::gateway {
@@ -21,6 +22,10 @@ std::string MetersTable(const std::vector<v1::Meter>& meters);
 std::string RegistersTable(const v1::ReadRegistersResponse& response);
 // One line per event: "SEQ  AT  METER  KIND  DETAILS".
 std::string EventLine(const v1::Event& event);
+
+// `vmucctl mesh-fault` arguments: kill NODE | revive NODE | degrade NODE PEER DB |
+// partition X0 Y0 X1 Y1 | heal | restart-collector. InvalidArgument naming the argument.
+absl::StatusOr<v1::MeshFault> ParseMeshFault(const std::vector<std::string>& args);
 
 }  // namespace vmuc::gateway
 

@@ -86,7 +86,52 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[fleet]\nsingle_phase_percent = 60\ntwo_phase_percent = 50\n",
                 "bad.toml:1:1: fleet.two_phase_percent: single_phase_percent + two_phase_percent"},
         BadCase{"[supervisor]\nrestart_backoff_initial_ms = 5000\nrestart_backoff_max_ms = 100\n",
-                "bad.toml:1:1: supervisor.restart_backoff_max_ms: must not be below"}));
+                "bad.toml:1:1: supervisor.restart_backoff_max_ms: must not be below"},
+        BadCase{"[mesh]\nfrequency_mhz = 868\n",
+                "bad.toml:2:17: mesh.frequency_mhz: must be between 434 and 448, got 868"},
+        BadCase{"[mesh]\nplacement = \"file\"\n", "bad.toml:1:1: mesh.topology_file: placement"},
+        BadCase{"[[mesh.faults]]\nat = 2026-01-01T01:00:00Z\naction = \"explode\"\n",
+                "bad.toml:3:10: mesh.faults[0].action: 'explode' is not one of"},
+        BadCase{"[[mesh.faults]]\nat = 2026-01-01T01:00:00Z\naction = \"kill\"\n",
+                "mesh.faults[0]: action kill needs `node`"},
+        BadCase{"[[mesh.faults]]\nat = 2026-01-01T01:00:00Z\naction = \"partition\"\n"
+                "area_m = [10, 0, 5, 5]\n",
+                "bad.toml:4:10: mesh.faults[0].area_m: must be [x_min, y_min, x_max, y_max]"},
+        BadCase{"[[mesh.faults]]\naction = \"heal\"\nnode = 3\nwhen = 1\n",
+                "bad.toml:4:1: mesh.faults[0].when: unknown key"}));
+
+TEST(ConfigTest, ReadsTheSimulatedMeshAndItsFaults) {
+  auto config = LoadConfigString(R"(
+[mesh]
+mode = "simulated"
+placement = "streets"
+spacing_m = 40.5
+relay_cap = 20
+[[mesh.faults]]
+at = 2026-01-01T01:00:00Z
+action = "kill"
+node = 12
+[[mesh.faults]]
+at = 2026-01-01T02:00:00Z
+action = "degrade"
+node = 3
+peer = 4
+extra_loss_db = 15
+)",
+                                 "mesh.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->mesh.mode, "simulated");
+  EXPECT_EQ(config->mesh.placement, "streets");
+  EXPECT_DOUBLE_EQ(config->mesh.spacing_m, 40.5);
+  EXPECT_EQ(config->mesh.relay_cap, 20u);
+  ASSERT_EQ(config->mesh.faults.size(), 2u);
+  EXPECT_EQ(config->mesh.faults[0].action, "kill");
+  EXPECT_EQ(config->mesh.faults[0].node, 12u);
+  EXPECT_EQ(config->mesh.faults[1].at, *ParseRfc3339("2026-01-01T02:00:00Z"));
+  EXPECT_EQ(config->mesh.faults[1].peer, 4u);
+  EXPECT_DOUBLE_EQ(config->mesh.faults[1].extra_loss_db, 15);
+  EXPECT_EQ(config->mesh.faults[1].where, "mesh.toml:11:1");
+}
 
 TEST(ConfigTest, RunDirDefaultsUnderDataDirAndCanMoveOut) {
   auto beside = LoadConfigString("[gateway]\ndata_dir = \"/var/lib/vmuc/\"\n", "t.toml");

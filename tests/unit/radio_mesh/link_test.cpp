@@ -8,7 +8,7 @@
 
 #include "radio_mesh/link_client.h"
 #include "radio_mesh/link_codec.h"
-#include "radio_mesh/passthrough_relay.h"
+#include "radio_mesh/link_hub.h"
 #include "tests/integration/test_process.h"
 
 namespace vmuc::radio_mesh {
@@ -36,7 +36,7 @@ class Inbox {
   std::vector<Frame> frames_;
 };
 
-std::unique_ptr<grpc::Server> Serve(PassthroughRelay& relay, const std::string& socket) {
+std::unique_ptr<grpc::Server> Serve(LinkHub& relay, const std::string& socket) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort("unix:" + socket, grpc::InsecureServerCredentials());
   builder.RegisterService(&relay);
@@ -55,7 +55,7 @@ Frame MakeFrame(NodeAddress from, NodeAddress to, uint8_t marker) {
 TEST(LinkTest, FramesFlowBothWaysAndClientsReattach) {
   vmuc::testing::TempDir dir;
   const std::string socket = dir.path() + "/mesh.sock";
-  auto relay = std::make_unique<PassthroughRelay>();
+  auto relay = std::make_unique<LinkHub>();
   auto server = Serve(*relay, socket);
 
   Inbox at_collector, at_host;
@@ -94,7 +94,7 @@ TEST(LinkTest, FramesFlowBothWaysAndClientsReattach) {
   // Replace the mesh: both clients come back by themselves and traffic resumes.
   server->Shutdown(std::chrono::system_clock::now() + 500ms);
   server.reset();
-  relay = std::make_unique<PassthroughRelay>();
+  relay = std::make_unique<LinkHub>();
   server = Serve(*relay, socket);
   ASSERT_TRUE(vmuc::testing::WaitUntil(
       [&] {

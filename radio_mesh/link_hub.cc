@@ -1,12 +1,14 @@
-#include "radio_mesh/passthrough_relay.h"
+#include "radio_mesh/link_hub.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 
+#include "radio_mesh/link_codec.h"
+
 namespace vmuc::radio_mesh {
 
-grpc::Status PassthroughRelay::Attach(
+grpc::Status LinkHub::Attach(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<link::LinkMessage, link::LinkMessage>* stream) {
   link::LinkMessage message;
@@ -47,24 +49,61 @@ grpc::Status PassthroughRelay::Attach(
   return grpc::Status::OK;
 }
 
-void PassthroughRelay::Route(const Endpoint& from, const link::FrameBatch& batch) {
-  if (from.role == link::ROLE_METER_HOST) {
-    std::vector<std::shared_ptr<Endpoint>> collectors;
-    {
-      std::lock_guard lock(mutex_);
-      collectors = collectors_;
+void LinkHub::Route(const Endpoint& from, const link::FrameBatch& batch) {
+  if (router_) {
+    std::vector<Frame> frames;
+    frames.reserve(static_cast<size_t>(batch.frames_size()));
+    for (const link::RadioFrame& wire : batch.frames()) {
+      auto frame = FromWire(wire);
+      if (!frame.ok()) {
+        frames_dropped_.fetch_add(1);
+        spdlog::warn("mesh: frame from {} dropped: {}", from.name, frame.status().ToString());
+        continue;
+      }
+      frames.push_back(*std::move(frame));
     }
-    if (collectors.empty()) {
-      frames_dropped_.fetch_add(static_cast<uint64_t>(batch.frames_size()));
-      return;
-    }
-    link::LinkMessage out;
-    *out.mutable_batch() = batch;
-    for (const auto& collector : collectors) Deliver(collector, out);
-    frames_relayed_.fetch_add(static_cast<uint64_t>(batch.frames_size()));
+    router_(from.role, std::move(frames));
     return;
   }
-  // Downlink: group by the meter host that owns each destination.
+  if (from.role == link::ROLE_METER_HOST) {
+    link::LinkMessage out;
+    *out.mutable_batch() = batch;
+    SendUplink(out, static_cast<uint64_t>(batch.frames_size()));
+    return;
+  }
+  SendDownlink(batch);
+}
+
+void LinkHub::DeliverUplink(const std::vector<Frame>& frames) {
+  if (frames.empty()) return;
+  link::LinkMessage out;
+  for (const Frame& frame : frames) ToWire(frame, out.mutable_batch()->add_frames());
+  SendUplink(out, frames.size());
+}
+
+void LinkHub::DeliverDownlink(const std::vector<Frame>& frames) {
+  if (frames.empty()) return;
+  link::FrameBatch batch;
+  for (const Frame& frame : frames) ToWire(frame, batch.add_frames());
+  SendDownlink(batch);
+}
+
+void LinkHub::SendUplink(const link::LinkMessage& message, uint64_t frames) {
+  std::vector<std::shared_ptr<Endpoint>> collectors;
+  {
+    std::lock_guard lock(mutex_);
+    collectors = collectors_;
+  }
+  if (collectors.empty()) {
+    frames_dropped_.fetch_add(frames);
+    return;
+  }
+  for (const auto& collector : collectors) Deliver(collector, message);
+  frames_relayed_.fetch_add(frames);
+}
+
+void LinkHub::SendDownlink(const link::FrameBatch& batch) {
+  // Grouped by the meter host that owns each destination.
   std::unordered_map<std::shared_ptr<Endpoint>, link::LinkMessage> per_host;
   {
     std::lock_guard lock(mutex_);
@@ -84,7 +123,7 @@ void PassthroughRelay::Route(const Endpoint& from, const link::FrameBatch& batch
   }
 }
 
-bool PassthroughRelay::Deliver(const std::shared_ptr<Endpoint>& to, link::LinkMessage& message) {
+bool LinkHub::Deliver(const std::shared_ptr<Endpoint>& to, const link::LinkMessage& message) {
   std::lock_guard lock(to->write_mutex);
   if (to->stream == nullptr || !to->stream->Write(message)) {
     frames_dropped_.fetch_add(static_cast<uint64_t>(message.batch().frames_size()));
