@@ -325,7 +325,7 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   mesh.OneOf("placement", &config.mesh.placement, {"grid", "random", "streets", "file"});
   mesh.String("topology_file", &config.mesh.topology_file);
   mesh.Number("spacing_m", &config.mesh.spacing_m, 1, 10'000);
-  mesh.Integer("collectors", &config.mesh.collectors, 1, 16);
+  mesh.Integer("collectors", &config.mesh.collectors, 1, 1024);
   mesh.Integer("seed", &config.mesh.seed, 0, kMaxInt);
   mesh.Number("frequency_mhz", &config.mesh.frequency_mhz, 434, 448);
   mesh.Number("tx_power_dbm", &config.mesh.tx_power_dbm, -10, 30);

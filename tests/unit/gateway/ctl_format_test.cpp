@@ -41,5 +41,29 @@ TEST(CtlFormatTest, EventLineGolden) {
             "42  2026-01-01T00:15:00.000Z  5700000000000001  readings  1.1.1.8.0.255=99Wh");
 }
 
+TEST(CtlFormatTest, MeshFaultsParseAndBadOnesAreNamed) {
+  auto degrade = ParseMeshFault({"degrade", "12", "13", "25.5"});
+  ASSERT_TRUE(degrade.ok()) << degrade.status();
+  EXPECT_EQ(degrade->action(), v1::MeshFault::ACTION_DEGRADE);
+  EXPECT_EQ(degrade->node(), 12u);
+  EXPECT_EQ(degrade->peer(), 13u);
+  EXPECT_DOUBLE_EQ(degrade->extra_loss_db(), 25.5);
+  auto partition = ParseMeshFault({"partition", "0", "0", "100", "50"});
+  ASSERT_TRUE(partition.ok());
+  EXPECT_DOUBLE_EQ(partition->y_max_m(), 50);
+  EXPECT_EQ(ParseMeshFault({"restart-collector"})->action(),
+            v1::MeshFault::ACTION_RESTART_COLLECTOR);
+
+  EXPECT_NE(ParseMeshFault({"explode"}).status().message().find("'explode' is not a fault"),
+            std::string::npos);
+  EXPECT_NE(ParseMeshFault({"kill"}).status().message().find("kill takes 1 argument(s): NODE"),
+            std::string::npos);
+  EXPECT_NE(ParseMeshFault({"kill", "x7"}).status().message().find("NODE: 'x7' is not a number"),
+            std::string::npos);
+  EXPECT_NE(ParseMeshFault({"kill", "268435456"}).status().message().find("28-bit"),
+            std::string::npos);
+  EXPECT_NE(ParseMeshFault({"revive", "1.5"}).status().message().find("28-bit"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vmuc::gateway

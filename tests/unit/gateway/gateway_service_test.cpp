@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "common/net.h"
+#include "radio_mesh/link_hub.h"
 #include "tests/integration/test_process.h"
 
 namespace vmuc::gateway {
@@ -156,6 +157,38 @@ TEST_F(GatewayServiceTest, StreamEventsReplaysThenFollowsAndResumes) {
   while (follow->Read(&event)) {
   }
   EXPECT_EQ(follow->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(GatewayServiceTest, MeshCallsSayWhyTheyCannotBeAnswered) {
+  // No link to vmuc-mesh at all.
+  grpc::ClientContext context;
+  v1::MeshTopology topology;
+  EXPECT_EQ(stub_->GetMeshTopology(&context, {}, &topology).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+
+  // A mesh in pass-through mode: a MeshLink server without the MeshControl service.
+  radio_mesh::LinkHub hub;
+  const std::string socket = dir_.path() + "/mesh.sock";
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + socket, grpc::InsecureServerCredentials());
+  builder.RegisterService(&hub);
+  auto mesh = builder.BuildAndStart();
+  ASSERT_NE(mesh, nullptr);
+  service_->set_mesh_control(
+      grpc::CreateChannel("unix:" + socket, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext passthrough;
+  const grpc::Status status = stub_->GetMeshTopology(&passthrough, {}, &topology);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("passthrough"), std::string::npos)
+      << status.error_message();
+
+  // A fault without an action is refused before anything is asked.
+  grpc::ClientContext fault_context;
+  v1::InjectMeshFaultResponse applied;
+  const grpc::Status refused = stub_->InjectMeshFault(&fault_context, v1::MeshFault(), &applied);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(refused.error_message().find("action"), std::string::npos);
+  mesh->Shutdown(std::chrono::system_clock::now() + 1s);
 }
 
 }  // namespace

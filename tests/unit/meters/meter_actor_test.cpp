@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "meters/cosem/profile_push.h"
 #include "meters/cosem/push_list.h"
 #include "meters/fleet.h"
 
@@ -19,10 +20,28 @@ struct SimulatedMeter {
         context(scheduler, [this](Frame frame) { frames.push_back(std::move(frame)); }),
         actor(identity, kEpoch, 15min, context) {}
 
+  // The register pushes (the load-profile pushes left out).
+  std::vector<const Frame*> RegisterFrames() const {
+    std::vector<const Frame*> out;
+    for (const Frame& frame : frames) {
+      if (absl::IsNotFound(DecodeProfilePush(frame.payload).status())) out.push_back(&frame);
+    }
+    return out;
+  }
+  std::vector<ProfilePush> ProfilePushes() const {
+    std::vector<ProfilePush> pushes;
+    for (const Frame& frame : frames) {
+      auto push = DecodeProfilePush(frame.payload);
+      if (push.ok()) pushes.push_back(*push);
+      EXPECT_TRUE(push.ok() || absl::IsNotFound(push.status())) << push.status();
+    }
+    return pushes;
+  }
+
   std::vector<PushSnapshot> Pushes() const {
     std::vector<PushSnapshot> pushes;
-    for (const Frame& frame : frames) {
-      auto push = DecodePush(frame.payload);
+    for (const Frame* frame : RegisterFrames()) {
+      auto push = DecodePush(frame->payload);
       EXPECT_TRUE(push.ok()) << push.status();
       if (push.ok()) pushes.push_back(*push);
     }
@@ -46,9 +65,10 @@ TEST(MeterActorTest, PushesEveryIntervalAtFixedInstantsWithTheCoresValues) {
   meter.scheduler.RunUntil(kEpoch + 24h);  // a day in simulated time, in milliseconds
   const auto pushes = meter.Pushes();
   ASSERT_EQ(pushes.size(), 96u);  // 24 h / 15 min
+  const auto frames = meter.RegisterFrames();
   for (size_t i = 0; i < pushes.size(); ++i) {
-    EXPECT_EQ(meter.frames[i].source, 1u);
-    EXPECT_EQ(meter.frames[i].destination, kCollectorNode);
+    EXPECT_EQ(frames[i]->source, 1u);
+    EXPECT_EQ(frames[i]->destination, kCollectorNode);
     EXPECT_EQ(pushes[i].meter_id, "5700000000000001");
     if (i > 0) {
       EXPECT_EQ(pushes[i].captured_at - pushes[i - 1].captured_at, 15min);
@@ -74,11 +94,22 @@ TEST(MeterActorTest, ARestartedMeterReplaysToTheSamePushes) {
   restarted.scheduler.RunUntil(kEpoch + 48h);
 
   std::vector<std::vector<uint8_t>> tail;
-  for (const Frame& frame : uninterrupted.frames) {
-    auto push = DecodePush(frame.payload);
-    if (push.ok() && push->captured_at > restart) tail.push_back(frame.payload);
+  for (const Frame* frame : uninterrupted.RegisterFrames()) {
+    auto push = DecodePush(frame->payload);
+    if (push.ok() && push->captured_at > restart) tail.push_back(frame->payload);
   }
-  ASSERT_EQ(restarted.frames.size(), tail.size());
+  ASSERT_EQ(restarted.RegisterFrames().size(), tail.size());
+  // The load-profile pushes after the restart carry the same entries, value for value.
+  std::vector<ProfilePush> profile_tail;
+  for (const ProfilePush& push : uninterrupted.ProfilePushes()) {
+    if (push.sent_at > restart) profile_tail.push_back(push);
+  }
+  const auto replayed = restarted.ProfilePushes();
+  ASSERT_EQ(replayed.size(), profile_tail.size());
+  for (size_t i = 0; i < replayed.size(); ++i) {
+    EXPECT_EQ(replayed[i].rows, profile_tail[i].rows);
+    EXPECT_EQ(replayed[i].sent_at, profile_tail[i].sent_at);
+  }
   const auto a = uninterrupted.Pushes();
   const auto b = restarted.Pushes();
   for (size_t i = 0; i < b.size(); ++i) {
@@ -88,6 +119,32 @@ TEST(MeterActorTest, ARestartedMeterReplaysToTheSamePushes) {
     for (size_t r = 0; r < b[i].registers.size(); ++r) {
       EXPECT_EQ(b[i].registers[r].value, expected.registers[r].value);
     }
+  }
+}
+
+TEST(MeterActorTest, EveryLoadProfileEntryIsPushedOnceInOrder) {
+  SimulatedMeter meter(kEpoch, Identity());
+  meter.actor.Start();
+  meter.scheduler.RunUntil(kEpoch + 24h);
+  std::vector<ProfileRow> pushed;
+  for (const ProfilePush& push : meter.ProfilePushes()) {
+    EXPECT_EQ(push.meter_id, "5700000000000001");
+    EXPECT_EQ(push.capture_period_s, 900u);
+    for (const ProfileRow& row : push.rows) {
+      EXPECT_LE(row.captured_at, push.sent_at);
+      pushed.push_back(row);
+    }
+  }
+  EXPECT_EQ(meter.actor.profile_pushes_sent(), meter.ProfilePushes().size());
+  // Every entry the meter logged up to its last push instant, once, oldest first.
+  const auto entries = meter.actor.meter().load_profile()->entries();
+  ASSERT_GE(entries.size(), pushed.size());
+  ASSERT_GE(pushed.size(), 95u);
+  for (size_t i = 0; i < pushed.size(); ++i) {
+    EXPECT_EQ(pushed[i].captured_at, entries[i].at);
+    EXPECT_EQ(pushed[i].values,
+              std::vector<uint32_t>(entries[i].values.begin(),
+                                    entries[i].values.begin() + entries[i].channels));
   }
 }
 
