@@ -89,6 +89,15 @@ TEST(SimulatedMeshTest, FramesCrossTheRadioToTheHub) {
   (*mesh)->OnFrames(link::ROLE_METER_HOST, {push});
   ASSERT_TRUE(testing::WaitUntil([&] { return hub.frames_dropped() == 1; }, 10s));
   EXPECT_EQ(Node((*mesh)->Snapshot(), 9)->frames_delivered, 1u);
+
+  // A downlink to the broadcast address floods: one copy for each of the nine meters.
+  Frame sync;
+  sync.source = kCollectorNode;
+  sync.destination = kBroadcastNode;
+  sync.payload = {0x0F, 9};
+  (*mesh)->OnFrames(link::ROLE_COLLECTOR, {sync});
+  ASSERT_TRUE(testing::WaitUntil([&] { return hub.frames_dropped() == 1 + 9; }, 10s))
+      << hub.frames_dropped();
   (*mesh)->Stop();
 }
 
