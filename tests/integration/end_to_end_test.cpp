@@ -56,16 +56,11 @@ class EndToEndTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string dir = temp_.path();
-    auto broker_port = PickFreeLoopbackPort();
     auto grpc_port = PickFreeLoopbackPort();
-    ASSERT_TRUE(broker_port.ok() && grpc_port.ok());
-    broker_url_ = "tcp://127.0.0.1:" + std::to_string(*broker_port);
+    ASSERT_TRUE(grpc_port.ok());
     grpc_address_ = "127.0.0.1:" + std::to_string(*grpc_port);
-
-    std::ofstream(dir + "/mosquitto.conf") << "listener " << *broker_port << " 127.0.0.1\n"
-                                           << "allow_anonymous true\n";
-    broker_.emplace(
-        *TestProcess::Start({"mosquitto", "-c", dir + "/mosquitto.conf"}, dir + "/mosquitto.log"));
+    ASSERT_TRUE(broker_.Start(dir)) << "mosquitto did not start";
+    broker_url_ = broker_.url;
 
     config_path_ = dir + "/vmuc.toml";
     std::ofstream(config_path_) << "[gateway]\nname = \"it\"\n"
@@ -156,7 +151,7 @@ class EndToEndTest : public ::testing::Test {
   std::string config_path_;
   Config config_;
   std::unique_ptr<meters::MeterSetup> setup_;
-  std::optional<TestProcess> broker_;
+  testing::TestBroker broker_;
   std::optional<TestProcess> vmuc_;
   std::unique_ptr<mqtt::client> subscriber_;
 };

@@ -35,20 +35,16 @@ class MeshHealTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string dir = temp_.path();
-    auto broker_port = PickFreeLoopbackPort();
     auto grpc_port = PickFreeLoopbackPort();
-    ASSERT_TRUE(broker_port.ok() && grpc_port.ok());
+    ASSERT_TRUE(grpc_port.ok());
     grpc_address_ = "127.0.0.1:" + std::to_string(*grpc_port);
-    std::ofstream(dir + "/mosquitto.conf") << "listener " << *broker_port << " 127.0.0.1\n"
-                                           << "allow_anonymous true\n";
-    broker_.emplace(
-        *TestProcess::Start({"mosquitto", "-c", dir + "/mosquitto.conf"}, dir + "/mosquitto.log"));
+    ASSERT_TRUE(broker_.Start(dir)) << "mosquitto did not start";
     config_path_ = dir + "/vmuc.toml";
     std::ofstream(config_path_) << "[gateway]\nname = \"mesh\"\n"
                                 << "grpc_listen = \"" << grpc_address_ << "\"\n"
                                 << "data_dir = \"" << dir << "/var\"\n"
                                 << testing::DlmsSectionOnFreePorts() << "[mqtt]\nbroker = \""
-                                << "tcp://127.0.0.1:" << *broker_port << "\"\n"
+                                << broker_.url << "\"\n"
                                 << "[time]\nmode = \"simulated\"\n"
                                 << "start = 2026-03-01T00:00:00Z\nspeed = " << kSpeed << "\n"
                                 << "[fleet]\nmeters = " << kMeters << "\nseed = 11\n"
@@ -101,7 +97,7 @@ class MeshHealTest : public ::testing::Test {
   std::string grpc_address_;
   std::string config_path_;
   Config config_;
-  std::optional<TestProcess> broker_;
+  testing::TestBroker broker_;
   std::optional<TestProcess> vmuc_;
   std::unique_ptr<v1::Gateway::Stub> stub_;
 };

@@ -107,6 +107,26 @@ inline std::string DlmsSectionOnFreePorts() {
          "\"\nhdlc_listen = \"127.0.0.1:" + std::to_string(*hdlc) + "\"\n";
 }
 
+// A mosquitto broker of the test's own on a free loopback port, its config and log in
+// `dir`. Stops when destroyed.
+struct TestBroker {
+  // False if no port was free or mosquitto did not start.
+  bool Start(const std::string& dir) {
+    auto port = PickFreeLoopbackPort();
+    if (!port.ok()) return false;
+    std::ofstream(dir + "/mosquitto.conf") << "listener " << *port << " 127.0.0.1\n"
+                                           << "allow_anonymous true\n";
+    auto started =
+        TestProcess::Start({"mosquitto", "-c", dir + "/mosquitto.conf"}, dir + "/mosquitto.log");
+    if (!started) return false;
+    process.emplace(std::move(*started));
+    url = "tcp://127.0.0.1:" + std::to_string(*port);
+    return true;
+  }
+  std::optional<TestProcess> process;
+  std::string url;  // tcp://127.0.0.1:PORT
+};
+
 inline std::optional<pid_t> ReadPidFile(const std::string& path) {
   const std::string text = ReadFile(path);
   if (text.empty()) return std::nullopt;
