@@ -146,8 +146,11 @@ int main(int argc, char** argv) {
   }
   if (*key_store) {
     dlms_reader = std::make_unique<DlmsReader>(
-        DlmsReaderOptions{.gateway_name = config->gateway.name}, **key_store,
-        [&link](Frame frame) { link.Send(std::move(frame)); });
+        DlmsReaderOptions{.gateway_name = config->gateway.name,
+                          .timeout = std::chrono::milliseconds(10'000),
+                          .clock = clock.get(),
+                          .min_real_wait = std::chrono::milliseconds(500)},
+        **key_store, [&link](Frame frame) { link.Send(std::move(frame)); });
     service.set_live_reader(dlms_reader.get());
     profile_reader = std::make_unique<DlmsProfileReader>(*dlms_reader, loop);
     collector.set_profile_reader(profile_reader.get());

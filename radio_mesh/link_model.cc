@@ -285,10 +285,12 @@ void LinkModel::Refresh(Neighbour& link) const {
 }
 
 const Neighbour* LinkModel::Find(uint32_t from, uint32_t to) const {
-  for (const Neighbour& link : Neighbours(from)) {
-    if (link.node == to) return &link;
-  }
-  return nullptr;
+  // Each list is sorted by node index (Create builds it from sorted pairs).
+  const std::span<const Neighbour> list = Neighbours(from);
+  const auto it =
+      std::lower_bound(list.begin(), list.end(), to,
+                       [](const Neighbour& link, uint32_t node) { return link.node < node; });
+  return it != list.end() && it->node == to ? &*it : nullptr;
 }
 
 std::optional<double> LinkModel::RssiDbm(uint32_t from, uint32_t to) const {

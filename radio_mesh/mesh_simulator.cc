@@ -101,6 +101,10 @@ struct NodeState {
   uint32_t tx_tries = 0;
   uint32_t tx_receiver = 0;  // unicast: the next hop
   uint32_t tx_fragments = 1;
+  // Of the frame as taken: once a lost ack let it move on, its slot may be reused while
+  // this node still retries it.
+  bool tx_broadcast = false;
+  int64_t tx_airtime_ns = 0;
   uint32_t tx_token = 0;  // events of older attempts carry older tokens
   int64_t tx_end_ns = 0;
   uint32_t flood_seen = 0;
@@ -172,10 +176,16 @@ class MeshSimulator::Impl {
     root_.assign(n, kNone);
     hops_.assign(n, 0);
     relayed_for_.assign(n, 0);
+    cost_.assign(n, 0);
+    first_child_.assign(n, kNone);
+    next_sibling_.assign(n, kNone);
+    prev_sibling_.assign(n, kNone);
+    candidate_.assign(n, 0);
     queried_round_.assign(n, 0);
     outstanding_round_.assign(n, 0);
     for (uint32_t i = 0; i < n; ++i) {
       nodes_[i].collector = links_.node(i).collector;
+      if (nodes_[i].collector) collectors_.push_back(i);
       nodes_[i].duty.last_bin = start_ns_ / kDutyBinNs;
       by_address_.emplace_back(links_.node(i).address, i);
     }
@@ -277,8 +287,8 @@ class MeshSimulator::Impl {
     packet.frame = std::move(frame);
     packet.refs = 1;  // held while the collectors enqueue
     packet.flood = ++flood_id_;
-    for (uint32_t i = 0; i < nodes_.size(); ++i) {
-      if (!nodes_[i].collector || !nodes_[i].alive) continue;
+    for (uint32_t i : collectors_) {
+      if (!nodes_[i].alive) continue;
       nodes_[i].flood_seen = flood_id_;
       ++packets_[p].refs;
       Enqueue(i, p);
@@ -337,14 +347,15 @@ class MeshSimulator::Impl {
 
   void RestartCollector() {
     ++epoch_;
-    for (uint32_t i = 0; i < nodes_.size(); ++i) {
-      if (nodes_[i].collector) {
-        DropQueue(i);
-        tables_[i].clear();
-      }
+    for (uint32_t i : collectors_) {
+      DropQueue(i);
+      tables_[i].clear();
     }
     for (auto& known : known_) known.clear();
     ClearRoutes();
+    for (uint32_t v : candidates_) candidate_[v] = 0;
+    candidates_.clear();
+    lost_.clear();
     query_list_.clear();
     query_next_ = 0;
     queries_in_flight_ = 0;
@@ -613,6 +624,8 @@ class MeshSimulator::Impl {
       state.tx_tries = 0;
       state.tx_receiver = IsLocalBroadcast(packet.type) ? kNone : packet.path[packet.hop + 1];
       state.tx_fragments = Fragments(packet.payload_bytes, links_.options());
+      state.tx_broadcast = IsLocalBroadcast(packet.type);
+      state.tx_airtime_ns = airtime_ns;
       Transmit(node);
       return;
     }
@@ -634,9 +647,7 @@ class MeshSimulator::Impl {
   // One attempt of the frame on the air (first try or retry).
   void Transmit(uint32_t node) {
     NodeState& state = nodes_[node];
-    const uint32_t p = entries_[state.tx_entry].packet;
-    const Packet& packet = packets_[p];
-    const int64_t airtime_ns = AirtimeNs(packet);
+    const int64_t airtime_ns = state.tx_airtime_ns;
     if (state.tx_tries > 0 && !DutyAllows(node, airtime_ns)) {
       Push((state.duty.last_bin + 1) * kDutyBinNs, EventKind::kRetry, node, 0, state.tx_token);
       return;
@@ -645,8 +656,8 @@ class MeshSimulator::Impl {
     ++frame_hops_;
     ++state.tx_token;
     state.tx_end_ns = now_ns_ + airtime_ns;
-    Push(state.tx_end_ns, IsLocalBroadcast(packet.type) ? EventKind::kBcastEnd : EventKind::kRxEnd,
-         node, 0, state.tx_token);
+    Push(state.tx_end_ns, state.tx_broadcast ? EventKind::kBcastEnd : EventKind::kRxEnd, node, 0,
+         state.tx_token);
   }
 
   bool Draw(double success, uint32_t fragments) {
@@ -748,7 +759,7 @@ class MeshSimulator::Impl {
     const uint32_t origin = packets_[p].path.front();
     if (nodes_[origin].collector) {
       MarkBroken(from, to);
-      RecomputeRoutes();
+      RepairLink(from, to);
       if (packets_[p].attempts >= options_.end_to_end_retries) {
         LosePacket(p);
         return;
@@ -759,6 +770,7 @@ class MeshSimulator::Impl {
     }
     // A meter: drop the route, ask the neighbours to tell the head-end, retry later.
     nodes_[origin].route_lost = true;
+    lost_.push_back(origin);
     const uint32_t lost = NewPacket(PacketType::kRouteLost, false, origin);
     packets_[lost].payload_bytes = kRouteErrorBytes;
     packets_[lost].broken_from = from;
@@ -850,7 +862,7 @@ class MeshSimulator::Impl {
           OriginFailure(carried, from, to);
         } else if (nodes_[node].collector) {
           MarkBroken(from, to);
-          RecomputeRoutes();
+          RepairLink(from, to);
         }
         return;
       }
@@ -1000,6 +1012,8 @@ class MeshSimulator::Impl {
     KnownLink& out = Upsert(from, owner);
     in.p_in = p;
     out.p_out = p;
+    AddCandidate(owner);
+    AddCandidate(from);
     if (in.broken_ns > 0 && heard_ns > in.broken_ns) in.broken_ns = out.broken_ns = 0;
   }
 
@@ -1058,16 +1072,21 @@ class MeshSimulator::Impl {
     return true;
   }
 
-  void SetRoute(uint32_t v, uint32_t via) {
+  // Installs v's route through `via` at total ETX `cost`: links v under via and counts v at
+  // every relay on the way.
+  void SetRoute(uint32_t v, uint32_t via, double cost) {
     parent_[v] = via;
     hops_[v] = nodes_[via].collector ? 1 : static_cast<uint8_t>(hops_[via] + 1);
     root_[v] = nodes_[via].collector ? via : root_[via];
+    cost_[v] = cost;
+    next_sibling_[v] = first_child_[via];
+    prev_sibling_[v] = kNone;
+    if (first_child_[via] != kNone) prev_sibling_[first_child_[via]] = v;
+    first_child_[via] = v;
     for (uint32_t x = via; x != kNone && !nodes_[x].collector; x = parent_[x]) {
       ++relayed_for_[x];
     }
-    if (nodes_[v].route_lost) {
-      nodes_[v].route_lost = false;
-    }
+    nodes_[v].route_lost = false;
   }
 
   // Discovery: `v` was first heard through `via`, which the head-end can reach.
@@ -1075,11 +1094,22 @@ class MeshSimulator::Impl {
     if (!nodes_[via].collector && !Routed(via)) return false;
     if (nodes_[via].collector && !nodes_[via].alive) return false;
     const KnownLink* link = FindKnown(known_[via], v);
-    if (link == nullptr || !std::isfinite(LinkEtx(*link))) return false;
+    if (link == nullptr) return false;
+    const double etx = LinkEtx(*link);
+    if (!std::isfinite(etx)) return false;
     const uint32_t hops = nodes_[via].collector ? 1 : hops_[via] + 1u;
     if (hops > options_.max_route_addresses || !RelaysHaveRoom(via)) return false;
-    SetRoute(v, via);
+    SetRoute(v, via, RouteCost(via) + etx);
     Kick(v);
+    // Meters that waited for a way in may now go through v.
+    heap_.clear();
+    Expand(v);
+    SettleLabels();
+    for (uint32_t w : routed_now_) {
+      Kick(w);
+      QueueQuery(w);
+    }
+    routed_now_.clear();
     return true;
   }
 
@@ -1088,6 +1118,36 @@ class MeshSimulator::Impl {
     std::fill(hops_.begin(), hops_.end(), 0);
     std::fill(root_.begin(), root_.end(), kNone);
     std::fill(relayed_for_.begin(), relayed_for_.end(), 0);
+    std::fill(first_child_.begin(), first_child_.end(), kNone);
+    std::fill(next_sibling_.begin(), next_sibling_.end(), kNone);
+    std::fill(prev_sibling_.begin(), prev_sibling_.end(), kNone);
+  }
+
+  // Removes the routes of `top` and of every meter routed through it (its subtree) and
+  // appends them to `out`: the relays above `top` relay for that many meters fewer.
+  void DetachSubtree(uint32_t top, std::vector<uint32_t>& out) {
+    const size_t first = out.size();
+    out.push_back(top);
+    for (size_t i = first; i < out.size(); ++i) {
+      for (uint32_t c = first_child_[out[i]]; c != kNone; c = next_sibling_[c]) out.push_back(c);
+    }
+    const uint32_t size = static_cast<uint32_t>(out.size() - first);
+    const uint32_t via = parent_[top];
+    for (uint32_t x = via; x != kNone && !nodes_[x].collector; x = parent_[x]) {
+      relayed_for_[x] -= size;
+    }
+    if (prev_sibling_[top] != kNone) {
+      next_sibling_[prev_sibling_[top]] = next_sibling_[top];
+    } else {
+      first_child_[via] = next_sibling_[top];
+    }
+    if (next_sibling_[top] != kNone) prev_sibling_[next_sibling_[top]] = prev_sibling_[top];
+    for (size_t i = first; i < out.size(); ++i) {
+      const uint32_t v = out[i];
+      parent_[v] = root_[v] = first_child_[v] = next_sibling_[v] = prev_sibling_[v] = kNone;
+      hops_[v] = 0;
+      relayed_for_[v] = 0;
+    }
   }
 
   void Kick(uint32_t node) {
@@ -1096,56 +1156,158 @@ class MeshSimulator::Impl {
     }
   }
 
-  // Dijkstra from every live collector over the known links, in increasing ETX order,
-  // within the route and relay caps (see the header).
-  void RecomputeRoutes() {
-    ClearRoutes();
-    struct Label {
-      double cost;
-      uint32_t address;
-      uint32_t node;
-      uint32_t parent;
-      bool operator>(const Label& other) const {
-        if (cost != other.cost) return cost > other.cost;
-        if (address != other.address) return address > other.address;
-        return parent > other.parent;
-      }
-    };
-    std::priority_queue<Label, std::vector<Label>, std::greater<Label>> heap;
-    settled_.assign(nodes_.size(), 0);
-    for (uint32_t c = 0; c < nodes_.size(); ++c) {
-      if (nodes_[c].collector && nodes_[c].alive) {
-        heap.push({0, links_.node(c).address, c, kNone});
-      }
+  // A label of the route search: `node` reached through `parent` at total ETX `cost`.
+  struct Label {
+    double cost;
+    uint32_t address;
+    uint32_t node;
+    uint32_t parent;
+    bool operator>(const Label& other) const {
+      if (cost != other.cost) return cost > other.cost;
+      if (address != other.address) return address > other.address;
+      return parent > other.parent;
     }
-    while (!heap.empty()) {
-      const Label label = heap.top();
-      heap.pop();
+  };
+
+  void PushLabel(double cost, uint32_t node, uint32_t parent) {
+    heap_.push_back({cost, links_.node(node).address, node, parent});
+    std::push_heap(heap_.begin(), heap_.end(), std::greater<Label>());
+  }
+
+  // Whether `u` (a live collector or a routed meter) may carry one more hop below it.
+  bool CanParent(uint32_t u) const {
+    if (nodes_[u].collector) return nodes_[u].alive;
+    return Routed(u) && hops_[u] < options_.max_route_addresses &&
+           relayed_for_[u] < options_.relay_cap;
+  }
+
+  double RouteCost(uint32_t u) const { return nodes_[u].collector ? 0.0 : cost_[u]; }
+
+  // Offers every unrouted meter `u` knows a route through `u` (u itself may parent).
+  void Expand(uint32_t u) {
+    if (!CanParent(u)) return;
+    for (const KnownLink& link : known_[u]) {
+      const uint32_t w = link.node;
+      if (nodes_[w].collector || Routed(w)) continue;
+      const double etx = LinkEtx(link);
+      if (!std::isfinite(etx)) continue;
+      PushLabel(RouteCost(u) + etx, w, u);
+    }
+  }
+
+  // The Dijkstra of the header, over the labels in heap_: in increasing ETX order a meter
+  // is settled through the cheapest parent whose relays all have room; a settled meter
+  // offers routes to its unrouted neighbours. Routed meters and collectors stay as they are.
+  void SettleLabels() {
+    while (!heap_.empty()) {
+      std::pop_heap(heap_.begin(), heap_.end(), std::greater<Label>());
+      const Label label = heap_.back();
+      heap_.pop_back();
       const uint32_t v = label.node;
-      if (settled_[v]) continue;
-      if (label.parent != kNone) {
-        if (!RelaysHaveRoom(label.parent)) continue;
-        SetRoute(v, label.parent);
-      }
-      settled_[v] = 1;
-      const uint32_t hops = label.parent == kNone ? 0 : hops_[v];
-      if (hops >= options_.max_route_addresses) continue;
-      if (!nodes_[v].collector && relayed_for_[v] >= options_.relay_cap) continue;
-      for (const KnownLink& link : known_[v]) {
-        const uint32_t w = link.node;
-        if (settled_[w] || nodes_[w].collector) continue;
+      if (nodes_[v].collector || Routed(v)) continue;
+      if (!RelaysHaveRoom(label.parent)) continue;
+      SetRoute(v, label.parent, label.cost);
+      routed_now_.push_back(v);
+      Expand(v);
+    }
+  }
+
+  // Routes for the unrouted meters in `seeds` (and, through them, any other unrouted
+  // meter): each seed is offered a route through every neighbour that already has one;
+  // existing routes are kept. Cost: the seeds' links and what gets routed, not N.
+  void RouteUnrouted(const std::vector<uint32_t>& seeds) {
+    heap_.clear();
+    for (uint32_t w : seeds) {
+      if (nodes_[w].collector || Routed(w)) continue;
+      for (const KnownLink& link : known_[w]) {
+        const uint32_t u = link.node;
+        if (!CanParent(u)) continue;
+        // ETX is symmetric in the two directions, so w's entry serves.
         const double etx = LinkEtx(link);
         if (!std::isfinite(etx)) continue;
-        heap.push({label.cost + etx, links_.node(w).address, w, v});
+        PushLabel(RouteCost(u) + etx, w, u);
       }
     }
+    SettleLabels();
+    for (uint32_t w : seeds) {
+      if (!Routed(w)) AddCandidate(w);
+    }
+  }
+
+  // Remembers an unrouted meter the head-end knows links of, for the round's next pass.
+  void AddCandidate(uint32_t v) {
+    if (nodes_[v].collector || Routed(v) || candidate_[v]) return;
+    candidate_[v] = 1;
+    candidates_.push_back(v);
+  }
+
+  // Meters routed by the last search: their uplinks may go, and they join the round.
+  // Meters that lost their route and hold one now get it installed (the reverse of the
+  // head-end's current route, see the header).
+  void AfterRouting() {
+    for (uint32_t v : routed_now_) {
+      Kick(v);
+      QueueQuery(v);
+    }
+    routed_now_.clear();
+    // An unrouted one keeps waiting: SetRoute clears its flag when it gets a route.
+    for (uint32_t v : lost_) {
+      if (nodes_[v].route_lost && Routed(v)) {
+        nodes_[v].route_lost = false;
+        Kick(v);
+      }
+    }
+    lost_.clear();
+    IssueQueries();
+  }
+
+  // A route error named the link a-b: only the meters routed over it lose their routes
+  // and are routed again (with the link now unusable); every other route stays. The
+  // meters still waiting for a route try again too (the relays above the cut relay for
+  // fewer meters now): cost their links, not N.
+  void RepairLink(uint32_t a, uint32_t b) {
+    repair_.clear();
+    if (!nodes_[b].collector && parent_[b] == a) {
+      DetachSubtree(b, repair_);
+    } else if (!nodes_[a].collector && parent_[a] == b) {
+      DetachSubtree(a, repair_);
+    }
+    for (uint32_t v : candidates_) candidate_[v] = 0;
+    repair_.insert(repair_.end(), candidates_.begin(), candidates_.end());
+    candidates_.clear();
+    RouteUnrouted(repair_);  // lists the ones still unrouted as candidates again
+    AfterRouting();
+  }
+
+  // Dijkstra from every live collector over the known links, in increasing ETX order,
+  // within the route and relay caps (see the header). O(known links x log): once per round.
+  void RecomputeRoutes() {
+    ClearRoutes();
+    heap_.clear();
+    routed_now_.clear();
+    for (uint32_t c : collectors_) Expand(c);
+    SettleLabels();
+    routed_now_.clear();
     for (uint32_t v = 0; v < nodes_.size(); ++v) {
       if (!Routed(v)) continue;
       nodes_[v].route_lost = false;
       Kick(v);
       QueueQuery(v);
     }
+    lost_.clear();
     IssueQueries();
+  }
+
+  // A later pass of a round: routes for the meters learnt of since (and those still
+  // waiting), through the routes in place.
+  void RouteCandidates() {
+    std::vector<uint32_t> seeds;
+    seeds.swap(candidates_);
+    for (uint32_t v : seeds) candidate_[v] = 0;
+    RouteUnrouted(seeds);  // lists the ones still unrouted again
+    seeds.clear();
+    if (candidates_.empty()) candidates_.swap(seeds);  // keep the capacity
+    AfterRouting();
   }
 
   // Only lists the node; IssueQueries sends.
@@ -1160,8 +1322,7 @@ class MeshSimulator::Impl {
     // The collectors' own tables age like the meters' reports.
     const int64_t fresh_ns =
         now_ns_ - Ns(options_.rediscovery_interval) - Ns(options_.announce_window);
-    for (uint32_t c = 0; c < nodes_.size(); ++c) {
-      if (!nodes_[c].collector) continue;
+    for (uint32_t c : collectors_) {
       std::vector<TableEntry> fresh;
       for (const TableEntry& entry : tables_[c]) {
         if (entry.heard_ns >= fresh_ns) fresh.push_back(entry);
@@ -1171,6 +1332,7 @@ class MeshSimulator::Impl {
     }
     ++round_id_;
     round_active_ = true;
+    round_recomputed_ = false;
     query_list_.clear();
     query_next_ = 0;
     for (uint32_t v = 0; v < nodes_.size(); ++v) {
@@ -1206,7 +1368,15 @@ class MeshSimulator::Impl {
       if (queries_in_flight_ > 0 || query_next_ < query_list_.size()) break;
       query_list_.clear();
       query_next_ = 0;
-      RecomputeRoutes();  // lists the nodes it newly reaches
+      // The first time a round runs dry, all routes are recomputed from everything known;
+      // later passes route only the meters learnt of since. Either lists the nodes it
+      // newly reaches.
+      if (!round_recomputed_) {
+        round_recomputed_ = true;
+        RecomputeRoutes();
+      } else {
+        RouteCandidates();
+      }
       if (query_list_.empty()) round_active_ = false;
     }
     issuing_ = false;
@@ -1251,7 +1421,21 @@ class MeshSimulator::Impl {
   std::vector<uint32_t> root_;
   std::vector<uint8_t> hops_;
   std::vector<uint32_t> relayed_for_;
-  std::vector<uint8_t> settled_;
+  std::vector<double> cost_;  // total ETX of the route
+  // The route tree: a node's children (meters routed through it) as a doubly linked list.
+  std::vector<uint32_t> first_child_;
+  std::vector<uint32_t> next_sibling_;
+  std::vector<uint32_t> prev_sibling_;
+  std::vector<uint32_t> collectors_;  // node indices, in index order
+  // Scratch of the route searches, kept for their capacity.
+  std::vector<Label> heap_;
+  std::vector<uint32_t> routed_now_;  // routed by the current search
+  std::vector<uint32_t> repair_;      // detached by a route error
+  std::vector<uint32_t> lost_;        // meters that announced ROUTE_LOST since the last search
+  // Unrouted meters the head-end knows links of: the next pass of a round tries them.
+  std::vector<uint32_t> candidates_;
+  std::vector<uint8_t> candidate_;
+  bool round_recomputed_ = false;  // the round's first pass recomputed every route
   bool round_active_ = false;
   bool issuing_ = false;
   uint32_t round_id_ = 0;

@@ -18,8 +18,9 @@
 //   route, at most max_parallel_queries at a time (each given up after query_timeout). Both are
 //   real frames (airtime, duty cycle, acks, retries). A report replaces what the head-end knew of
 //   the links into that node: links no longer heard are forgotten; nodes first heard of get a route
-//   through the reporter at once (if the caps allow) and join the round. When the round runs dry
-//   all routes are recomputed from everything known, and newly reached nodes are queried.
+//   through the reporter at once (if the caps allow) and join the round. The first time the
+//   round runs dry all routes are recomputed from everything known; later passes route only the
+//   meters still unrouted (through the routes in place); newly reached nodes are queried.
 // - Routes: per meter a source route minimising the sum of ETX = 1 / (p_fwd * p_rev) over
 //   its links (a direction not reported yet is assumed equal to the other), found by a
 //   Dijkstra from all live collectors at once in increasing-cost order; a node is settled
@@ -39,11 +40,14 @@
 //   an ack was lost is acknowledged again but forwarded once.
 // - Hop failure: the failing node sends a ROUTE_ERROR naming the broken link back along the
 //   path to the originator. At a collector (downlinks, queries) the head-end marks the link
-//   unusable, recomputes routes and re-sends over the new route. At a meter (uplinks,
+//   unusable, repairs routes (below) and re-sends over the new route. At a meter (uplinks,
 //   reports) the meter drops its route and announces ROUTE_LOST (a local broadcast); one
 //   neighbour that heard it and has a route avoiding the link's far end (fewest hops, then
-//   lowest address) forwards a ROUTE_ERROR to the head-end, which marks and recomputes,
-//   which installs a new route at the meter, which then re-sends. Each re-send by an
+//   lowest address) forwards a ROUTE_ERROR to the head-end, which marks and repairs, which
+//   installs a new route at the meter, which then re-sends. A repair is incremental: only the
+//   meters routed over the broken link (its subtree) lose their routes and are routed again,
+//   with the meters still waiting for one, by the same Dijkstra seeded from the routed nodes
+//   around them; every other route stays until the round's recompute. Each re-send by an
 //   originator is one end-to-end retry; after end_to_end_retries the frame is lost. A
 //   link marked unusable stays so until a report lists it as heard after the failure. (If
 //   a hop fails only because all its acks were lost, the frame has in fact moved on: the

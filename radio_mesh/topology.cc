@@ -1,9 +1,9 @@
 #include "radio_mesh/topology.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
-#include <numbers>
 #include <set>
 #include <sstream>
 
@@ -27,21 +27,45 @@ double Uniform(uint64_t seed, uint64_t stream, uint64_t index) {
 
 enum Stream : uint64_t { kStreamX = 1, kStreamY, kStreamStreet, kStreamAlong, kStreamSetback };
 
-std::vector<MeshNode> Collectors(uint32_t count, double centre_x_m, double centre_y_m,
-                                 double side_m) {
-  std::vector<MeshNode> collectors;
-  // Further collectors stand on a circle a quarter of the area's side from the centre,
-  // evenly spaced, so each one serves its own part of the area.
-  const double radius_m = side_m / 4;
-  for (uint32_t i = 0; i < count; ++i) {
-    MeshNode node{
-        .address = CollectorAddress(i), .x_m = centre_x_m, .y_m = centre_y_m, .collector = true};
-    if (i > 0) {
-      const double angle = 2 * std::numbers::pi * (i - 1) / (count - 1);
-      node.x_m += radius_m * std::cos(angle);
-      node.y_m += radius_m * std::sin(angle);
+// The area is cut into as many cells as collectors: rows = ceil(count / columns) of
+// columns = ceil(sqrt(count)) cells, the last row cut into what is left, so no part of the
+// area lacks one. Each collector stands at the centre of its own cell, the cells nearest
+// the area's centre first (ties by cell index): one collector alone stands at the centre,
+// and many (a head-end with about one concentrator per 2 000 meters) each serve their own
+// part of the area.
+std::vector<MeshNode> Collectors(uint32_t count, double width_m, double height_m) {
+  const uint32_t columns = static_cast<uint32_t>(std::ceil(std::sqrt(static_cast<double>(count))));
+  const uint32_t rows = (count + columns - 1) / columns;
+  const double cell_h = height_m / rows;
+  struct Cell {
+    double distance2;
+    uint32_t index;
+    double x_m;
+    double y_m;
+  };
+  std::vector<Cell> cells;
+  cells.reserve(static_cast<size_t>(columns) * rows);
+  for (uint32_t r = 0; r < rows; ++r) {
+    const uint32_t in_row = r + 1 < rows ? columns : count - columns * (rows - 1);
+    const double cell_w = width_m / in_row;
+    for (uint32_t c = 0; c < in_row; ++c) {
+      const double x_m = (c + 0.5) * cell_w;
+      const double y_m = (r + 0.5) * cell_h;
+      const double dx = x_m - width_m / 2;
+      const double dy = y_m - height_m / 2;
+      cells.push_back({dx * dx + dy * dy, r * columns + c, x_m, y_m});
     }
-    collectors.push_back(node);
+  }
+  std::sort(cells.begin(), cells.end(), [](const Cell& a, const Cell& b) {
+    return a.distance2 != b.distance2 ? a.distance2 < b.distance2 : a.index < b.index;
+  });
+  std::vector<MeshNode> collectors;
+  collectors.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    collectors.push_back({.address = CollectorAddress(i),
+                          .x_m = cells[i].x_m,
+                          .y_m = cells[i].y_m,
+                          .collector = true});
   }
   return collectors;
 }
@@ -128,8 +152,7 @@ absl::StatusOr<std::vector<MeshNode>> PlaceNodes(const PlacementOptions& options
       break;
     }
   }
-  std::vector<MeshNode> nodes =
-      Collectors(options.collectors, width_m / 2, height_m / 2, std::max(width_m, height_m));
+  std::vector<MeshNode> nodes = Collectors(options.collectors, width_m, height_m);
   nodes.insert(nodes.end(), meters.begin(), meters.end());
   return nodes;
 }

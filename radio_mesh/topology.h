@@ -6,10 +6,10 @@
 // (mesh_simulator.h) runs traffic over them. Pure functions, callable from any thread.
 //
 // Addressing: meters get addresses 1..meters. The gateway addresses its collector as
-// kCollectorNode (0), so the first collector has address 0; further collectors (a
-// gateway may drive up to 16 radios) count down from just below the broadcast address
-// (kBroadcastNode = kMaxNodeAddress): kMaxNodeAddress - 1, kMaxNodeAddress - 2, ...
-// (CollectorAddress).
+// kCollectorNode (0), so the first collector has address 0; further collectors (up to
+// kMaxCollectors: a head-end with about one concentrator per 2 000 meters) count down from
+// just below the broadcast address (kBroadcastNode = kMaxNodeAddress): kMaxNodeAddress - 1,
+// kMaxNodeAddress - 2, ... (CollectorAddress).
 #ifndef VMUC_RADIO_MESH_TOPOLOGY_H_
 #define VMUC_RADIO_MESH_TOPOLOGY_H_
 
@@ -34,7 +34,7 @@ struct MeshNode {
 
 enum class Placement { kGrid, kRandom, kClusteredStreets };
 
-inline constexpr uint32_t kMaxCollectors = 16;
+inline constexpr uint32_t kMaxCollectors = 1024;
 
 struct PlacementOptions {
   Placement placement = Placement::kGrid;
@@ -55,8 +55,11 @@ constexpr NodeAddress CollectorAddress(uint32_t index) {
   return index == 0 ? kCollectorNode : kMaxNodeAddress - index;
 }
 
-// Collectors first (the first one at the centre of the area, further ones spread on a
-// circle around it), then meters 1..meters. Deterministic in the options (seed included).
+// Collectors first, then meters 1..meters. The collectors are spread evenly: the area is
+// cut into a grid of about as many cells as collectors and each stands at the centre of
+// its cell, the cells nearest the area's centre first (so one collector alone, and the
+// first of several, stands at or next to the centre). Deterministic in the options (seed
+// included).
 absl::StatusOr<std::vector<MeshNode>> PlaceNodes(const PlacementOptions& options);
 
 // CSV text, one node per line: "collector,<address>,<x_m>,<y_m>" or

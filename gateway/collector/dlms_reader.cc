@@ -168,8 +168,13 @@ absl::StatusOr<std::vector<uint8_t>> DlmsReader::Exchange(NodeAddress node, uint
                                           .apdu = std::vector<uint8_t>(apdu.begin(), apdu.end())});
   send_(std::move(frame));
   std::unique_lock lock(mutex_);
-  const bool answered = wake_.wait_for(lock, options_.timeout,
-                                       [&] { return stopping_ || waiting_[session].has_value(); });
+  const auto wait = options_.clock == nullptr
+                        ? std::chrono::duration_cast<std::chrono::milliseconds>(options_.timeout)
+                        : std::max(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                       options_.clock->RealDelayFor(options_.timeout)),
+                                   options_.min_real_wait);
+  const bool answered =
+      wake_.wait_for(lock, wait, [&] { return stopping_ || waiting_[session].has_value(); });
   std::optional<std::vector<uint8_t>> answer = std::move(waiting_[session]);
   waiting_.erase(session);
   lock.unlock();
@@ -246,12 +251,11 @@ absl::StatusOr<LiveReading> DlmsReader::ReadRegistersOn(dlms::CosemClient& clien
   for (size_t i = 0; i < codes.size(); ++i) {
     const dlms::GetDataResult& value = results[1 + 2 * i];
     const dlms::GetDataResult& scaler_unit = results[2 + 2 * i];
-    LiveRegister item{
-        .obis = codes[i],
-        .status = dlms::DataAccessResultStatus(value.result, codes[i].ToString()),
-        .value = 0,
-        .scaler = 0,
-        .unit = dlms::Unit::kNone};
+    LiveRegister item{.obis = codes[i],
+                      .status = dlms::DataAccessResultStatus(value.result, codes[i].ToString()),
+                      .value = 0,
+                      .scaler = 0,
+                      .unit = dlms::Unit::kNone};
     if (item.status.ok()) {
       auto number = value.data.AsInt64();
       auto pair = scaler_unit.data.AsStructure();

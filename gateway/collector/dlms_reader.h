@@ -29,6 +29,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "common/clock.h"
 #include "common/frame.h"
 #include "common/time.h"
 #include "dlms/axdr.h"
@@ -45,8 +46,13 @@ namespace vmuc::gateway {
 inline constexpr uint64_t kReaderSessionBit = uint64_t{1} << 63;
 
 struct DlmsReaderOptions {
-  std::string gateway_name = "gw1";           // its hash ends the client system title
-  std::chrono::milliseconds timeout{10'000};  // per request over the mesh
+  std::string gateway_name = "gw1";  // its hash ends the client system title
+  // Per request over the mesh, on the run's clock (a simulated mesh delays in simulated
+  // time): with `clock`, the real wait is clock->RealDelayFor(timeout), but never below
+  // min_real_wait, which covers the processes' own latency at high speeds.
+  std::chrono::milliseconds timeout{10'000};
+  const Clock* clock = nullptr;  // nullptr: real time
+  std::chrono::milliseconds min_real_wait{500};
 };
 
 struct LiveRegister {

@@ -51,7 +51,7 @@ class MeshHealTest : public ::testing::Test {
                                 << "epoch = 2026-02-28T23:00:00Z\npush_interval_s = 900\n"
                                 << "shards = 2\n"
                                 << "[mesh]\nmode = \"simulated\"\nplacement = \"grid\"\n"
-                                << "spacing_m = 70\nseed = 5\n"
+                                << "spacing_m = 250\nseed = 5\ntx_power_dbm = 0\n"
                                 << "[supervisor]\nrestart_backoff_initial_ms = 200\n"
                                 << "stop_timeout_ms = 5000\n";
     auto config = LoadConfigFile(config_path_);

@@ -3,10 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <utility>
 
 #include "common/strings.h"
 
@@ -48,6 +50,36 @@ TEST(PlaceNodesTest, SeveralCollectorsCountDownFromTheTop) {
   EXPECT_NE((*nodes)[1].x_m, (*nodes)[2].x_m);  // spread, not stacked
 }
 
+TEST(PlaceNodesTest, ManyCollectorsEachStandInTheirOwnCell) {
+  // One concentrator per 2 000 meters: 9 collectors on a 3 x 3 grid of cells.
+  auto nodes = PlaceNodes({.placement = Placement::kGrid,
+                           .meters = 100,
+                           .collectors = 9,
+                           .spacing_m = 100,
+                           .streets = 0,
+                           .seed = 1});
+  ASSERT_TRUE(nodes.ok());
+  // The meters span 0..900 m both ways: cells of 300 m.
+  EXPECT_DOUBLE_EQ((*nodes)[0].x_m, 450);  // the first one at the centre
+  EXPECT_DOUBLE_EQ((*nodes)[0].y_m, 450);
+  std::set<std::pair<double, double>> spots;
+  for (uint32_t i = 0; i < 9; ++i) {
+    EXPECT_EQ((*nodes)[i].address, CollectorAddress(i));
+    EXPECT_TRUE((*nodes)[i].collector);
+    spots.insert({(*nodes)[i].x_m, (*nodes)[i].y_m});
+    EXPECT_NEAR(std::fmod((*nodes)[i].x_m - 150, 300), 0, 1e-9) << i;
+  }
+  EXPECT_EQ(spots.size(), 9u);
+  EXPECT_EQ(CollectorAddress(kMaxCollectors - 1), kMaxNodeAddress - (kMaxCollectors - 1));
+  EXPECT_TRUE(PlaceNodes({.placement = Placement::kRandom,
+                          .meters = 10,
+                          .collectors = kMaxCollectors,
+                          .spacing_m = 50,
+                          .streets = 0,
+                          .seed = 1})
+                  .ok());
+}
+
 TEST(PlaceNodesTest, RandomAndClusteredAreSeedDeterministicAndInsideTheArea) {
   for (Placement placement : {Placement::kRandom, Placement::kClusteredStreets}) {
     PlacementOptions options{.placement = placement,
@@ -86,7 +118,7 @@ TEST(PlaceNodesTest, RefusesBadOptions) {
                    .ok());
   EXPECT_FALSE(PlaceNodes({.placement = Placement::kGrid,
                            .meters = 5,
-                           .collectors = 17,
+                           .collectors = kMaxCollectors + 1,
                            .spacing_m = 50,
                            .streets = 0,
                            .seed = 1})
