@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <vector>
 
@@ -168,13 +169,45 @@ double Percentile(std::vector<double> values, double q) {
   return values[k];
 }
 
+struct Scale {
+  double speed = 0;
+  double delivery = 0;
+  bool sustained = false;
+};
+
+// One "scale ..." line: a size is sustained when it runs at least as fast as real time and
+// delivers at least 95 % of the frames.
+Scale PrintScale(const Result& r) {
+  const double wall_s = r.discovery_wall_s + r.hour_wall_s;
+  const double simulated_s = 70 * 60;
+  Scale scale;
+  scale.speed = simulated_s / wall_s;
+  scale.delivery = DeliveryRatio(r.snapshot);
+  scale.sustained = scale.speed >= 1 && scale.delivery >= 0.95;
+  std::printf(
+      "scale meters %u collectors %u build_s %.2f sim_wall_s %.2f speed_factor %.0f "
+      "frame_hops_per_s %.0f delivery_ratio %.4f reachable_after_discovery %u unreachable %u "
+      "sustained %s\n",
+      r.meters, Collectors(r.meters), r.build_s, wall_s, scale.speed,
+      static_cast<double>(r.discovery_hops + r.hour_hops) / wall_s, scale.delivery,
+      r.reachable_after_discovery, r.snapshot.unreachable_meters, scale.sustained ? "yes" : "no");
+  std::fflush(stdout);
+  return scale;
+}
+
 }  // namespace
 }  // namespace vmuc::radio_mesh
 
-int main() {
+// With an argument: runs that many meters once and prints its scale line (for profiling).
+int main(int argc, char** argv) {
   using namespace vmuc::radio_mesh;
   const auto bench_start = WallClock::now();
-  const Result r = Run(2000, true);
+  const uint32_t only = argc > 1 ? static_cast<uint32_t>(std::strtoul(argv[1], nullptr, 10)) : 0;
+  const Result r = Run(only > 0 ? only : 2000, true);
+  if (only > 0) {
+    PrintScale(r);
+    return 0;
+  }
   const MeshSnapshot& s = r.snapshot;
   std::printf("meters %u\n", r.meters);
   std::printf("placement random spacing_m 300 collectors 1 seed %llu\n",
@@ -238,19 +271,10 @@ int main() {
     last_run_s = meters == 2000
                      ? r.build_s + r.discovery_wall_s + r.hour_wall_s
                      : std::chrono::duration<double>(WallClock::now() - run_start).count();
-    const double wall_s = scaled.discovery_wall_s + scaled.hour_wall_s;
-    const double simulated_s = 70 * 60;
-    const double speed = simulated_s / wall_s;
-    const MeshSnapshot& ss = scaled.snapshot;
-    const double delivery = DeliveryRatio(ss);
-    const bool sustained = speed >= 1 && delivery >= 0.95;
-    std::printf(
-        "scale meters %u collectors %u build_s %.2f sim_wall_s %.2f speed_factor %.0f "
-        "frame_hops_per_s %.0f delivery_ratio %.4f unreachable %u sustained %s\n",
-        meters, Collectors(meters), scaled.build_s, wall_s, speed,
-        static_cast<double>(scaled.discovery_hops + scaled.hour_hops) / wall_s, delivery,
-        ss.unreachable_meters, sustained ? "yes" : "no");
-    std::fflush(stdout);
+    const Scale scale = PrintScale(scaled);
+    const double speed = scale.speed;
+    const double delivery = scale.delivery;
+    const bool sustained = scale.sustained;
     if (sustained) {
       largest = meters;
       largest_speed = speed;

@@ -13,6 +13,8 @@ namespace {
 
 // Normal draws are clipped here (see the header): bounds the radio horizon.
 constexpr double kClipSigmas = 2.5;
+// Rounding allowance of the cheap bounds that skip exact draws in Create, dB.
+constexpr double kBoundMarginDb = 1e-6;
 
 double UniformOpen(uint64_t bits) {  // (0, 1): safe for log()
   return (static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53;
@@ -49,7 +51,11 @@ class Drawer {
   }
 
   LinkDraws Draw(const MeshNode& a, const MeshNode& b, double distance_m) const {
-    const double rank = RankDbm(a, b, distance_m);
+    return DrawWithRank(a, b, RankDbm(a, b, distance_m));
+  }
+
+  // Draw() when RankDbm(a, b, distance) is known already.
+  LinkDraws DrawWithRank(const MeshNode& a, const MeshNode& b, double rank) const {
     return {rank,
             rank + options_.asymmetry_sigma_db *
                        Normal(asym_seed_ ^ Mix64(PairKey(a.address, b.address))),
@@ -167,6 +173,17 @@ absl::StatusOr<LinkModel> LinkModel::Create(const std::vector<MeshNode>& nodes,
                     FreeSpaceLossDb(options.reference_distance_m, options.frequency_mhz)) /
                        (10 * options.path_loss_exponent));
 
+  // Above the exact horizon test's threshold by a margin, so only clear cases are cut.
+  const double horizon2_m2 = horizon_m * horizon_m * (1 + 1e-9);
+  // MeanRssiDbm from the squared distance: one log, no sqrt.
+  const double d0 = options.reference_distance_m;
+  const double mean_at_d0_dbm = MeanRssiDbm(d0, options);
+  const auto MeanRssiFromSquaredDbm = [&](double d2) {
+    return d2 <= d0 * d0
+               ? mean_at_d0_dbm
+               : mean_at_d0_dbm - 5 * options.path_loss_exponent * std::log10(d2 / (d0 * d0));
+  };
+
   // Uniform grid of cells, about four nodes per cell.
   double x_min = nodes[0].x_m, x_max = x_min, y_min = nodes[0].y_m, y_max = y_min;
   for (const MeshNode& node : nodes) {
@@ -229,6 +246,18 @@ absl::StatusOr<LinkModel> LinkModel::Create(const std::vector<MeshNode>& nodes,
           for (uint32_t k = cell_start[c]; k < cell_start[c + 1]; ++k) {
             const uint32_t j = cell_nodes[k];
             if (j == i) continue;
+            // Cheap bounds first (no sqrt, no draw): most nodes in the outer rings are
+            // beyond the horizon or cannot outrank the weakest kept link even with the
+            // most favourable shadowing. The margins leave borderline cases to the exact
+            // tests below, so the result is the same.
+            const double dx = a.x_m - nodes[j].x_m;
+            const double dy = a.y_m - nodes[j].y_m;
+            const double d2 = dx * dx + dy * dy;
+            if (d2 > horizon2_m2) continue;
+            if (kept.size() == options.max_neighbours &&
+                MeanRssiFromSquaredDbm(d2) + rank_bonus_db + kBoundMarginDb < kept.front().first) {
+              continue;
+            }
             const double d = Distance(a, nodes[j]);
             if (d > horizon_m) continue;
             // The shared draw first: most candidates cannot make the top list, and those
@@ -237,7 +266,7 @@ absl::StatusOr<LinkModel> LinkModel::Create(const std::vector<MeshNode>& nodes,
             const Ranked candidate{rank_dbm, j};
             if (kept.size() == options.max_neighbours && !(candidate > kept.front())) continue;
             if (rank_dbm + kClipSigmas * options.asymmetry_sigma_db < floor_rssi_dbm) continue;
-            const LinkDraws draws = drawer.Draw(a, nodes[j], d);
+            const LinkDraws draws = drawer.DrawWithRank(a, nodes[j], rank_dbm);
             if (std::max(draws.rssi_ab_dbm, draws.rssi_ba_dbm) < floor_rssi_dbm) continue;
             if (kept.size() < options.max_neighbours) {
               kept.push_back(candidate);
@@ -258,22 +287,26 @@ absl::StatusOr<LinkModel> LinkModel::Create(const std::vector<MeshNode>& nodes,
   }
   std::sort(pairs.begin(), pairs.end());
   pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-  model.neighbours_.reserve(pairs.size());
-  for (uint64_t pair : pairs) {
-    const uint32_t i = static_cast<uint32_t>(pair >> 32);
-    const uint32_t j = static_cast<uint32_t>(pair);
-    const LinkDraws draws = drawer.Draw(nodes[i], nodes[j], Distance(nodes[i], nodes[j]));
-    Neighbour link{.node = j,
-                   .rssi_out_dbm = static_cast<float>(draws.rssi_ab_dbm),
-                   .rssi_in_dbm = static_cast<float>(draws.rssi_ba_dbm),
-                   .extra_loss_db = 0,
-                   .success_out = 0,
-                   .success_in = 0};
-    model.Refresh(link);
-    model.neighbours_.push_back(link);
-    ++model.offsets_[i + 1];
-  }
+  // Both directions of a pair hold the same draws, mirrored: drawn once, for i < j.
+  model.neighbours_.resize(pairs.size());
+  for (uint64_t pair : pairs) ++model.offsets_[(pair >> 32) + 1];
   for (uint32_t i = 0; i < n; ++i) model.offsets_[i + 1] += model.offsets_[i];
+  for (size_t k = 0; k < pairs.size(); ++k) {
+    const uint32_t i = static_cast<uint32_t>(pairs[k] >> 32);
+    const uint32_t j = static_cast<uint32_t>(pairs[k]);
+    Neighbour& link = model.neighbours_[k];
+    link.node = j;
+    if (i < j) {
+      const LinkDraws draws = drawer.Draw(nodes[i], nodes[j], Distance(nodes[i], nodes[j]));
+      link.rssi_out_dbm = static_cast<float>(draws.rssi_ab_dbm);
+      link.rssi_in_dbm = static_cast<float>(draws.rssi_ba_dbm);
+    } else {
+      const Neighbour* mirror = model.Find(j, i);  // drawn already: j < i
+      link.rssi_out_dbm = mirror->rssi_in_dbm;
+      link.rssi_in_dbm = mirror->rssi_out_dbm;
+    }
+    model.Refresh(link);
+  }
   return model;
 }
 

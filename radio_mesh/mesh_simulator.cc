@@ -108,6 +108,9 @@ struct NodeState {
   uint32_t tx_token = 0;  // events of older attempts carry older tokens
   int64_t tx_end_ns = 0;
   uint32_t flood_seen = 0;
+  // Meter not yet routed: it repeats its HELLO as a join request, the wait doubling from
+  // announce_window up to rediscovery_interval (0: no join HELLO pending).
+  int64_t join_wait_ns = 0;
   DutyWindow duty;
 };
 
@@ -128,7 +131,7 @@ struct KnownLink {
 };
 
 enum class EventKind : uint8_t {
-  kHello,         // node announces; a = 1: periodic
+  kHello,         // node announces; a = 1: periodic, a = 2: a join request repeated
   kWake,          // node's transmitter looks at its queue
   kRxEnd,         // node's unicast transmission (token b) ends at the receiver
   kAckRx,         // node receives the ack of attempt b
@@ -183,13 +186,21 @@ class MeshSimulator::Impl {
     candidate_.assign(n, 0);
     queried_round_.assign(n, 0);
     outstanding_round_.assign(n, 0);
+    query_slot_.assign(n, kNone);
+    mark_.assign(n, 0);
+    room_.assign(n, 0);
+    collector_slot_.assign(n, kNone);
     for (uint32_t i = 0; i < n; ++i) {
       nodes_[i].collector = links_.node(i).collector;
-      if (nodes_[i].collector) collectors_.push_back(i);
+      if (nodes_[i].collector) {
+        collector_slot_[i] = static_cast<uint32_t>(collectors_.size());
+        collectors_.push_back(i);
+      }
       nodes_[i].duty.last_bin = start_ns_ / kDutyBinNs;
       by_address_.emplace_back(links_.node(i).address, i);
     }
     std::sort(by_address_.begin(), by_address_.end());
+    query_queues_.resize(collectors_.size());
     rng_ = Mix64(options_.seed ^ 0x4D455348ULL);
     for (uint32_t i = 0; i < n; ++i) {
       Push(start_ns_ + AnnounceOffsetNs(i, 0), EventKind::kHello, i, 1, 0);
@@ -356,9 +367,7 @@ class MeshSimulator::Impl {
     for (uint32_t v : candidates_) candidate_[v] = 0;
     candidates_.clear();
     lost_.clear();
-    query_list_.clear();
-    query_next_ = 0;
-    queries_in_flight_ = 0;
+    ClearQueries();
     std::fill(outstanding_round_.begin(), outstanding_round_.end(), 0);
     round_active_ = false;
     ++announce_generation_;
@@ -822,20 +831,10 @@ class MeshSimulator::Impl {
         return;
       }
       case PacketType::kQuery: {
-        const uint32_t report = NewPacket(PacketType::kReport, true, node);
-        Packet& r = packets_[report];
-        r.epoch = packets_[p].epoch;
-        const int64_t fresh_ns =
-            now_ns_ - Ns(options_.rediscovery_interval) - Ns(options_.announce_window);
-        for (const TableEntry& entry : tables_[node]) {
-          if (entry.heard_ns >= fresh_ns) r.report.push_back(entry);
-        }
-        r.payload_bytes =
-            kReportHeaderBytes + kReportEntryBytes * static_cast<uint32_t>(r.report.size());
-        const std::vector<uint32_t>& down = packets_[p].path;
-        r.path.assign(down.rbegin(), down.rend());
+        const std::vector<uint32_t> down = packets_[p].path;
+        const uint32_t epoch = packets_[p].epoch;
         FreePacket(p);
-        Enqueue(node, report);
+        SendReport(node, std::vector<uint32_t>(down.rbegin(), down.rend()), epoch);
         return;
       }
       case PacketType::kReport: {
@@ -874,6 +873,26 @@ class MeshSimulator::Impl {
     VMUC_CHECK(false, "local broadcasts do not arrive");
   }
 
+  // `node`'s neighbour table (entries heard within the last interval + window) to the
+  // head-end along `path` (node first; empty: the reverse of its current route).
+  void SendReport(uint32_t node, std::vector<uint32_t> path, uint32_t epoch) {
+    const uint32_t report = NewPacket(PacketType::kReport, true, node);
+    Packet& r = packets_[report];
+    r.epoch = epoch;
+    const int64_t fresh_ns =
+        now_ns_ - Ns(options_.rediscovery_interval) - Ns(options_.announce_window);
+    for (const TableEntry& entry : tables_[node]) {
+      if (entry.heard_ns >= fresh_ns) r.report.push_back(entry);
+    }
+    r.payload_bytes =
+        kReportHeaderBytes + kReportEntryBytes * static_cast<uint32_t>(r.report.size());
+    if (path.empty()) {
+      for (uint32_t x = node; x != kNone; x = parent_[x]) path.push_back(x);
+    }
+    r.path = std::move(path);
+    Enqueue(node, report);
+  }
+
   // ---- local broadcasts -------------------------------------------------------------
 
   void OnHello(const Event& event) {
@@ -881,7 +900,19 @@ class MeshSimulator::Impl {
     if (event.a == 1) {  // periodic: the next one keeps the phase
       Push(event.t_ns + Ns(options_.rediscovery_interval), EventKind::kHello, node, 1, 0);
     }
+    if (event.a == 2) nodes_[node].join_wait_ns = -nodes_[node].join_wait_ns;  // fired
     if (!nodes_[node].alive) return;
+    // A meter the head-end has not routed yet keeps asking to join, less and less often:
+    // one lost HELLO must not keep it out until the next discovery round.
+    NodeState& state = nodes_[node];
+    if (!state.collector && !Routed(node) && state.join_wait_ns <= 0) {
+      const int64_t last = -state.join_wait_ns;
+      state.join_wait_ns = last == 0 ? Ns(options_.announce_window)
+                                     : std::min(2 * last, Ns(options_.rediscovery_interval));
+      Push(now_ns_ + state.join_wait_ns, EventKind::kHello, node, 2, 0);
+    } else if (Routed(node) && state.join_wait_ns < 0) {
+      state.join_wait_ns = 0;
+    }
     const uint32_t p = NewPacket(PacketType::kHello, false, node);
     packets_[p].payload_bytes = kHelloBytes;
     packets_[p].refs = 1;
@@ -945,8 +976,21 @@ class MeshSimulator::Impl {
     return true;
   }
 
-  // `node` heard a HELLO from `from` at `rssi_dbm`.
+  // `node` heard a HELLO from `from` at `rssi_dbm`. A routed meter that hears a meter
+  // the head-end has no route to, over a link it does not know of, passes the news on at
+  // once: an unsolicited NEIGHBOUR_REPORT up its route (how a joining meter gets in
+  // between discovery rounds).
   void Heard(uint32_t node, uint32_t from, double rssi_dbm) {
+    if (!nodes_[node].collector && Routed(node) && !nodes_[from].collector && !Routed(from) &&
+        FindKnown(known_[node], from) == nullptr) {
+      Record(node, from, rssi_dbm);
+      SendReport(node, {}, epoch_);
+      return;
+    }
+    Record(node, from, rssi_dbm);
+  }
+
+  void Record(uint32_t node, uint32_t from, double rssi_dbm) {
     std::vector<TableEntry>& table = tables_[node];
     const float rssi = static_cast<float>(rssi_dbm);
     bool found = false;
@@ -1035,12 +1079,11 @@ class MeshSimulator::Impl {
 
   void HandleReport(uint32_t node, const std::vector<TableEntry>& report) {
     // Links into `node` it no longer hears are forgotten.
+    ++mark_stamp_;
+    for (const TableEntry& entry : report) mark_[entry.node] = mark_stamp_;
     std::vector<uint32_t> gone;
     for (const KnownLink& link : known_[node]) {
-      if (link.p_in < 0) continue;
-      const bool listed = std::any_of(report.begin(), report.end(),
-                                      [&](const TableEntry& e) { return e.node == link.node; });
-      if (!listed) gone.push_back(link.node);
+      if (link.p_in >= 0 && mark_[link.node] != mark_stamp_) gone.push_back(link.node);
     }
     for (uint32_t other : gone) Forget(node, other);
     for (const TableEntry& entry : report) {
@@ -1051,9 +1094,20 @@ class MeshSimulator::Impl {
     for (const TableEntry& entry : report) {
       const uint32_t v = entry.node;
       if (nodes_[v].collector || Routed(v)) continue;
+      if (!round_active_) BeginPartialRound();
       if (TryInstallVia(v, node)) QueueQuery(v);
     }
     IssueQueries();
+  }
+
+  // A node learnt of between rounds (a join) is queried at once, and so are the nodes its
+  // report brings in: a round of their own, which ends when it runs dry without the full
+  // recompute of the periodic rounds.
+  void BeginPartialRound() {
+    ++round_id_;
+    round_active_ = true;
+    round_recomputed_ = true;
+    ClearQueries();
   }
 
   static double LinkEtx(const KnownLink& link) {
@@ -1181,11 +1235,23 @@ class MeshSimulator::Impl {
            relayed_for_[u] < options_.relay_cap;
   }
 
+  // RelaysHaveRoom(u), remembered for the current mark_stamp_ (routes must not change).
+  bool RoomMemo(uint32_t u) {
+    if (nodes_[u].collector) return true;
+    if (mark_[u] == mark_stamp_) return room_[u] != 0;
+    const bool room =
+        relayed_for_[u] < options_.relay_cap && (parent_[u] == kNone || RoomMemo(parent_[u]));
+    mark_[u] = mark_stamp_;
+    room_[u] = room ? 1 : 0;
+    return room;
+  }
+
   double RouteCost(uint32_t u) const { return nodes_[u].collector ? 0.0 : cost_[u]; }
 
   // Offers every unrouted meter `u` knows a route through `u` (u itself may parent).
   void Expand(uint32_t u) {
-    if (!CanParent(u)) return;
+    // Room only shrinks while a search settles meters: a full route stays full.
+    if (!CanParent(u) || !RelaysHaveRoom(u)) return;
     for (const KnownLink& link : known_[u]) {
       const uint32_t w = link.node;
       if (nodes_[w].collector || Routed(w)) continue;
@@ -1217,11 +1283,14 @@ class MeshSimulator::Impl {
   // existing routes are kept. Cost: the seeds' links and what gets routed, not N.
   void RouteUnrouted(const std::vector<uint32_t>& seeds) {
     heap_.clear();
+    ++mark_stamp_;  // RoomMemo's: no route changes until SettleLabels
     for (uint32_t w : seeds) {
       if (nodes_[w].collector || Routed(w)) continue;
       for (const KnownLink& link : known_[w]) {
         const uint32_t u = link.node;
-        if (!CanParent(u)) continue;
+        // A parent without room now gets none while the search settles (room only
+        // shrinks), so its label would only be popped and dropped.
+        if (!CanParent(u) || !RoomMemo(u)) continue;
         // ETX is symmetric in the two directions, so w's entry serves.
         const double etx = LinkEtx(link);
         if (!std::isfinite(etx)) continue;
@@ -1310,9 +1379,39 @@ class MeshSimulator::Impl {
     AfterRouting();
   }
 
-  // Only lists the node; IssueQueries sends.
+  // Only lists the node, with the collector its route starts at; IssueQueries sends.
   void QueueQuery(uint32_t node) {
-    if (round_active_ && queried_round_[node] != round_id_) query_list_.push_back(node);
+    if (round_active_ && queried_round_[node] != round_id_ && Routed(node)) {
+      ListQuery(collector_slot_[root_[node]], node);
+    }
+  }
+
+  void ListQuery(uint32_t slot, uint32_t node) {
+    QueryQueue& queue = query_queues_[slot];
+    queue.list.push_back(node);
+    ++queries_listed_;
+    MarkReady(slot);
+  }
+
+  // The collector may be able to send a query: IssueQueries looks at it.
+  void MarkReady(uint32_t slot) {
+    QueryQueue& queue = query_queues_[slot];
+    if (queue.ready) return;
+    queue.ready = true;
+    ready_slots_.push_back(slot);
+  }
+
+  void ClearQueries() {
+    for (QueryQueue& queue : query_queues_) {
+      queue.list.clear();
+      queue.next = 0;
+      queue.in_flight = 0;
+      queue.ready = false;
+    }
+    ready_slots_.clear();
+    ready_next_ = 0;
+    queries_listed_ = 0;
+    queries_in_flight_ = 0;
   }
 
   void OnRoundStart(uint32_t epoch) {
@@ -1333,41 +1432,61 @@ class MeshSimulator::Impl {
     ++round_id_;
     round_active_ = true;
     round_recomputed_ = false;
-    query_list_.clear();
-    query_next_ = 0;
+    ClearQueries();
+    std::vector<uint32_t> order;
     for (uint32_t v = 0; v < nodes_.size(); ++v) {
-      if (Routed(v)) query_list_.push_back(v);
+      if (Routed(v)) order.push_back(v);
     }
-    std::sort(query_list_.begin(), query_list_.end(), [&](uint32_t a, uint32_t b) {
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
       return std::pair{hops_[a], links_.node(a).address} <
              std::pair{hops_[b], links_.node(b).address};
     });
+    for (uint32_t v : order) ListQuery(collector_slot_[root_[v]], v);
     IssueQueries();
   }
 
-  // Sends queries while slots are free; when the round runs dry, recomputes all routes
-  // and goes on with nodes that became reachable, or ends the round. Terminates: every
-  // pass either ends the round or queries nodes not yet queried in it.
+  // Sends queries while collectors have free slots (each keeps up to
+  // max_parallel_queries in flight: its own duty cycle is what limits it); when the round
+  // runs dry, recomputes all routes and goes on with nodes that became reachable, or ends
+  // the round. Terminates: every pass either ends the round or queries nodes not yet
+  // queried in it.
   void IssueQueries() {
     if (issuing_) return;  // re-entered through a recompute or a lost query
     issuing_ = true;
     while (round_active_) {
-      while (queries_in_flight_ < options_.max_parallel_queries &&
-             query_next_ < query_list_.size()) {
-        const uint32_t v = query_list_[query_next_++];
-        if (queried_round_[v] == round_id_ || !Routed(v)) continue;
-        queried_round_[v] = round_id_;
-        outstanding_round_[v] = round_id_;
-        Push(now_ns_ + Ns(options_.query_timeout), EventKind::kQueryTimeout, v, round_id_, 0);
-        const uint32_t p = NewPacket(PacketType::kQuery, false, kNone);
-        packets_[p].target = v;
-        packets_[p].payload_bytes = kQueryBytes;
-        ++queries_in_flight_;
-        SendFromCollector(p);
+      // Collectors in the order they became ready (deterministic: event order).
+      while (ready_next_ < ready_slots_.size()) {
+        const uint32_t slot = ready_slots_[ready_next_++];
+        QueryQueue& queue = query_queues_[slot];
+        queue.ready = false;
+        while (queue.in_flight < options_.max_parallel_queries && queue.next < queue.list.size()) {
+          const uint32_t v = queue.list[queue.next++];
+          --queries_listed_;
+          if (queried_round_[v] == round_id_ || !Routed(v)) continue;
+          const uint32_t root_slot = collector_slot_[root_[v]];
+          if (root_slot != slot) {  // rerouted through another collector since listed
+            ListQuery(root_slot, v);
+            continue;
+          }
+          queried_round_[v] = round_id_;
+          outstanding_round_[v] = round_id_;
+          query_slot_[v] = slot;
+          Push(now_ns_ + Ns(options_.query_timeout), EventKind::kQueryTimeout, v, round_id_, 0);
+          const uint32_t p = NewPacket(PacketType::kQuery, false, kNone);
+          packets_[p].target = v;
+          packets_[p].payload_bytes = kQueryBytes;
+          ++queue.in_flight;
+          ++queries_in_flight_;
+          SendFromCollector(p);
+        }
+        if (queue.next == queue.list.size()) {
+          queue.list.clear();
+          queue.next = 0;
+        }
       }
-      if (queries_in_flight_ > 0 || query_next_ < query_list_.size()) break;
-      query_list_.clear();
-      query_next_ = 0;
+      ready_slots_.clear();
+      ready_next_ = 0;
+      if (queries_in_flight_ > 0 || queries_listed_ > 0) break;
       // The first time a round runs dry, all routes are recomputed from everything known;
       // later passes route only the meters learnt of since. Either lists the nodes it
       // newly reaches.
@@ -1377,7 +1496,7 @@ class MeshSimulator::Impl {
       } else {
         RouteCandidates();
       }
-      if (query_list_.empty()) round_active_ = false;
+      if (queries_listed_ == 0) round_active_ = false;
     }
     issuing_ = false;
   }
@@ -1387,7 +1506,9 @@ class MeshSimulator::Impl {
   void ReleaseQuery(uint32_t node) {
     if (outstanding_round_[node] == 0) return;
     outstanding_round_[node] = 0;
+    --query_queues_[query_slot_[node]].in_flight;
     --queries_in_flight_;
+    MarkReady(query_slot_[node]);
     IssueQueries();
   }
 
@@ -1441,9 +1562,25 @@ class MeshSimulator::Impl {
   uint32_t round_id_ = 0;
   std::vector<uint32_t> queried_round_;
   std::vector<uint32_t> outstanding_round_;  // round of the query awaiting a report; 0: none
-  std::vector<uint32_t> query_list_;
-  size_t query_next_ = 0;
-  uint32_t queries_in_flight_ = 0;
+  // Per collector (by slot, its rank in collectors_): the nodes whose route starts there,
+  // in the order they are to be queried.
+  struct QueryQueue {
+    std::vector<uint32_t> list;
+    size_t next = 0;
+    uint32_t in_flight = 0;
+    bool ready = false;  // listed in ready_slots_
+  };
+  std::vector<QueryQueue> query_queues_;
+  std::vector<uint32_t> ready_slots_;  // collectors that may have a query to send
+  size_t ready_next_ = 0;
+  std::vector<uint32_t> collector_slot_;  // node index -> slot (kNone for meters)
+  std::vector<uint32_t> query_slot_;      // the collector slot an outstanding query holds
+  // Scratch stamps: HandleReport's listed entries, RoomMemo's answers.
+  std::vector<uint32_t> mark_;
+  std::vector<uint8_t> room_;
+  uint32_t mark_stamp_ = 0;
+  uint64_t queries_listed_ = 0;     // listed, not yet taken
+  uint32_t queries_in_flight_ = 0;  // over all collectors
 
   uint64_t frame_hops_ = 0;
   uint64_t acks_ = 0;

@@ -15,12 +15,19 @@
 //   head-end starts a round: breadth first (by hop count, then address) it sends each
 //   routed node a NEIGHBOUR_QUERY down its source route and gets back a NEIGHBOUR_REPORT
 //   (the node's table: entries heard within the last interval + window) up the reverse
-//   route, at most max_parallel_queries at a time (each given up after query_timeout). Both are
-//   real frames (airtime, duty cycle, acks, retries). A report replaces what the head-end knew of
-//   the links into that node: links no longer heard are forgotten; nodes first heard of get a route
-//   through the reporter at once (if the caps allow) and join the round. The first time the
+//   route, at most max_parallel_queries at a time per collector (a query counts against the
+//   collector its route starts at; each given up after query_timeout). Both are real frames
+//   (airtime, duty cycle, acks, retries). A report replaces what the head-end knew of the
+//   links into that node: links no longer heard are forgotten; nodes first heard of get a
+//   route through the reporter at once (if the caps allow) and join the round. The first time the
 //   round runs dry all routes are recomputed from everything known; later passes route only the
 //   meters still unrouted (through the routes in place); newly reached nodes are queried.
+// - Joining between rounds: a meter the head-end has not routed repeats its HELLO as a join
+//   request, announce_window after the last and then doubling up to rediscovery_interval,
+//   so one lost HELLO does not keep it out for a whole interval. A routed meter that hears
+//   it over a link the head-end does not know sends an unsolicited NEIGHBOUR_REPORT up its
+//   route; the nodes it brings in are queried at once, in a partial round of their own (no
+//   full recompute; their routes are greedy until the next periodic round).
 // - Routes: per meter a source route minimising the sum of ETX = 1 / (p_fwd * p_rev) over
 //   its links (a direction not reported yet is assumed equal to the other), found by a
 //   Dijkstra from all live collectors at once in increasing-cost order; a node is settled
@@ -104,8 +111,10 @@ struct MeshOptions {
   Duration announce_window = std::chrono::seconds(60);
   Duration rediscovery_interval = std::chrono::hours(1);
   uint32_t queue_limit = 64;  // frames per node's transmit queue
-  // Neighbour queries the head-end keeps in flight during a round: enough to keep
-  // several branches busy without spending the collector's duty cycle in bursts.
+  // Neighbour queries the head-end keeps in flight per collector during a round: enough
+  // to keep several branches busy without spending that collector's duty cycle in bursts
+  // (each collector's own duty cycle is what limits it, so the round's pace grows with the
+  // number of collectors).
   uint32_t max_parallel_queries = 8;
   // The head-end gives up on a report after this (a 15-hop round trip with every retry
   // takes a few seconds; duty-cycle waits can add minutes).
