@@ -10,7 +10,7 @@ CTEST_FLAGS ?= --output-on-failure -j $(JOBS) --timeout 600
 FUZZ_SECONDS ?= 20
 FUZZ_FLAGS ?= -max_total_time=$(FUZZ_SECONDS) -timeout=5 -rss_limit_mb=2048 -verbosity=0 \
               -print_final_stats=1
-FUZZ_TARGETS := axdr apdu hdlc wrapper security cosem_server
+FUZZ_TARGETS := axdr apdu hdlc wrapper security cosem_server push
 FUZZ_RUNS := $(addprefix fuzz-,$(FUZZ_TARGETS))
 
 .PHONY: all deps build release test test-dev test-asan test-fuzz test-package run bench format \

@@ -78,11 +78,10 @@ std::vector<uint8_t> EncodeProfilePush(const ProfilePush& push) {
   dlms::DataNotification notification;
   notification.long_invoke_id_and_priority = push.invoke_id & dlms::kLongInvokeIdMask;
   notification.date_time = dlms::EncodeDateTime(push.sent_at, dlms::kMeterDateTimeOptions);
-  notification.body = DataValue::Structure({DataValue::VisibleString(kProfilePushListId),
-                                            DataValue::VisibleString(push.meter_id),
-                                            DataValue::DoubleLongUnsigned(push.capture_period_s),
-                                            DataValue::Array(std::move(channels)),
-                                            DataValue::Array(std::move(rows))});
+  notification.body = DataValue::Structure(
+      {DataValue::VisibleString(kProfilePushListId), DataValue::VisibleString(push.meter_id),
+       DataValue::DoubleLongUnsigned(push.capture_period_s), DataValue::Array(std::move(channels)),
+       DataValue::Array(std::move(rows))});
   return dlms::EncodeDataNotification(notification);
 }
 
@@ -91,9 +90,9 @@ dlms::SelectiveAccess ProfileRangeAccess(TimePoint from, TimePoint to) {
     return DataValue::OctetString(dlms::EncodeDateTime(t, dlms::kMeterDateTimeOptions));
   };
   // restricting_object: the clock's time attribute (class 8, 0.0.1.0.0.255, 2, index 0).
-  const DataValue clock = DataValue::Structure(
-      {DataValue::LongUnsigned(8), DataValue::ObisCode(dlms::Obis(0, 0, 1, 0, 0, 255)),
-       DataValue::Integer(2), DataValue::LongUnsigned(0)});
+  const DataValue clock = DataValue::Structure({DataValue::LongUnsigned(8),
+                                                DataValue::ObisCode(dlms::Obis(0, 0, 1, 0, 0, 255)),
+                                                DataValue::Integer(2), DataValue::LongUnsigned(0)});
   return dlms::SelectiveAccess{
       .selector = 1,
       .parameters = DataValue::Structure({clock, bound(from), bound(to), DataValue::Array({})})};
@@ -118,7 +117,9 @@ absl::StatusOr<std::vector<ProfileRow>> DecodeProfileRows(const DataValue& buffe
       return absl::InvalidArgumentError(
           absl::StrCat("profile buffer: row ", r, " column 0: ", at.status().message()));
     }
-    row.captured_at = *at;
+    // Capture times are whole seconds (ProfileEntry::at); hundredths a peer sends are
+    // dropped here, before the order check, so what decodes encodes back unchanged.
+    row.captured_at = std::chrono::floor<std::chrono::seconds>(*at);
     auto status = (*columns)[1].AsUint64();
     if (!status.ok() || *status > UINT16_MAX) {
       return absl::InvalidArgumentError(
@@ -128,8 +129,8 @@ absl::StatusOr<std::vector<ProfileRow>> DecodeProfileRows(const DataValue& buffe
     for (size_t c = 0; c < channels; ++c) {
       const DataValue& value = (*columns)[2 + c];
       if (!value.is(dlms::DataType::kDoubleLongUnsigned)) {
-        return absl::InvalidArgumentError(absl::StrCat("profile buffer: row ", r, " column ",
-                                                       2 + c, ": not double-long-unsigned"));
+        return absl::InvalidArgumentError(absl::StrCat("profile buffer: row ", r, " column ", 2 + c,
+                                                       ": not double-long-unsigned"));
       }
       row.values.push_back(static_cast<uint32_t>(*value.AsUint64()));
     }
@@ -160,7 +161,8 @@ absl::StatusOr<ProfilePush> DecodeProfilePush(std::span<const uint8_t> apdu) {
   if (!notification.date_time.has_value()) return Bad("date-time: absent");
   ProfilePush push;
   push.invoke_id = notification.long_invoke_id_and_priority & dlms::kLongInvokeIdMask;
-  VMUC_ASSIGN_OR_RETURN(push.sent_at, dlms::DecodeDateTime(*notification.date_time));
+  VMUC_ASSIGN_OR_RETURN(const TimePoint sent_at, dlms::DecodeDateTime(*notification.date_time));
+  push.sent_at = std::chrono::floor<std::chrono::seconds>(sent_at);
   auto id = elements[1].AsString();
   if (!id.ok() || !IsMeterNumber(*id)) return Bad("element 1: meter id is not 16 digits");
   push.meter_id = std::string(*id);
@@ -172,7 +174,8 @@ absl::StatusOr<ProfilePush> DecodeProfilePush(std::span<const uint8_t> apdu) {
   push.capture_period_s = static_cast<uint32_t>(*period);
   auto channels = elements[3].AsArray();
   if (!channels.ok() || channels->empty() || channels->size() > kMaxProfileValues) {
-    return Bad(absl::StrCat("element 3: want an array of 1..", kMaxProfileValues, " channel OBIS codes"));
+    return Bad(
+        absl::StrCat("element 3: want an array of 1..", kMaxProfileValues, " channel OBIS codes"));
   }
   for (size_t c = 0; c < channels->size(); ++c) {
     auto obis = (*channels)[c].AsObis();
