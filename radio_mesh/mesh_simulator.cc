@@ -925,20 +925,22 @@ class MeshSimulator::Impl {
     const PacketType type = packets_[p].type;
     const uint32_t fragments = Fragments(packets_[p].payload_bytes, links_.options());
     uint32_t relay = kNone;
+    uint32_t candidates = 0;  // join reporters seen so far (reservoir sampling of one)
+    const auto better = [&](uint32_t j) {
+      return relay == kNone || hops_[j] < hops_[relay] ||
+             (hops_[j] == hops_[relay] && links_.node(j).address < links_.node(relay).address);
+    };
     for (const Neighbour& link : links_.Neighbours(node)) {
       const uint32_t j = link.node;
       if (!nodes_[j].alive) continue;
       if (!Draw(links_.Success(link, node, true), fragments)) continue;
       switch (type) {
         case PacketType::kHello:
+          if (MayReportJoin(j, node) && Uniform() * ++candidates < 1.0) relay = j;
           Heard(j, node, link.rssi_out_dbm - link.extra_loss_db);
           break;
         case PacketType::kRouteLost:
-          if (CanRelayError(j, packets_[p].broken_to) &&
-              (relay == kNone || hops_[j] < hops_[relay] ||
-               (hops_[j] == hops_[relay] && links_.node(j).address < links_.node(relay).address))) {
-            relay = j;
-          }
+          if (CanRelayError(j, packets_[p].broken_to) && better(j)) relay = j;
           break;
         case PacketType::kFlood:
           if (nodes_[j].collector || nodes_[j].flood_seen == packets_[p].flood) break;
@@ -955,6 +957,7 @@ class MeshSimulator::Impl {
           break;
       }
     }
+    if (type == PacketType::kHello && relay != kNone) SendReport(relay, {}, epoch_);
     if (type == PacketType::kRouteLost && relay != kNone) {
       const uint32_t error = NewPacket(PacketType::kRouteError, true, relay);
       Packet& err = packets_[error];
@@ -976,21 +979,18 @@ class MeshSimulator::Impl {
     return true;
   }
 
-  // `node` heard a HELLO from `from` at `rssi_dbm`. A routed meter that hears a meter
-  // the head-end has no route to, over a link it does not know of, passes the news on at
-  // once: an unsolicited NEIGHBOUR_REPORT up its route (how a joining meter gets in
-  // between discovery rounds).
-  void Heard(uint32_t node, uint32_t from, double rssi_dbm) {
-    if (!nodes_[node].collector && Routed(node) && !nodes_[from].collector && !Routed(from) &&
-        FindKnown(known_[node], from) == nullptr) {
-      Record(node, from, rssi_dbm);
-      SendReport(node, {}, epoch_);
-      return;
-    }
-    Record(node, from, rssi_dbm);
+  // Whether `node`, which heard a HELLO from `from`, may pass the news on: a routed meter
+  // hearing a meter the head-end has no route to, over a link the head-end does not know.
+  // One of them, drawn at random (a fixed choice could keep picking a neighbour whose own
+  // route has just broken), sends an unsolicited NEIGHBOUR_REPORT up its route: how a
+  // joining meter gets in between discovery rounds, one report per HELLO.
+  bool MayReportJoin(uint32_t node, uint32_t from) {
+    return !nodes_[node].collector && Routed(node) && !nodes_[node].route_lost &&
+           !nodes_[from].collector && !Routed(from) && FindKnown(known_[node], from) == nullptr;
   }
 
-  void Record(uint32_t node, uint32_t from, double rssi_dbm) {
+  // `node` heard a HELLO from `from` at `rssi_dbm`.
+  void Heard(uint32_t node, uint32_t from, double rssi_dbm) {
     std::vector<TableEntry>& table = tables_[node];
     const float rssi = static_cast<float>(rssi_dbm);
     bool found = false;
@@ -1106,6 +1106,7 @@ class MeshSimulator::Impl {
   void BeginPartialRound() {
     ++round_id_;
     round_active_ = true;
+    partial_round_ = true;
     round_recomputed_ = true;
     ClearQueries();
   }
@@ -1417,7 +1418,9 @@ class MeshSimulator::Impl {
   void OnRoundStart(uint32_t epoch) {
     if (epoch != epoch_) return;
     Push(now_ns_ + Ns(options_.rediscovery_interval), EventKind::kRoundStart, 0, epoch_, 0);
-    if (round_active_) return;  // the previous round is still running: let it finish
+    // The previous periodic round is still running: let it finish. A partial round (joins)
+    // becomes this periodic round: what it queried counts, the rest is listed below.
+    if (round_active_ && !partial_round_) return;
     // The collectors' own tables age like the meters' reports.
     const int64_t fresh_ns =
         now_ns_ - Ns(options_.rediscovery_interval) - Ns(options_.announce_window);
@@ -1429,13 +1432,16 @@ class MeshSimulator::Impl {
       tables_[c] = fresh;
       HandleReport(c, fresh);
     }
-    ++round_id_;
+    if (!round_active_) {
+      ++round_id_;
+      ClearQueries();
+    }
     round_active_ = true;
+    partial_round_ = false;
     round_recomputed_ = false;
-    ClearQueries();
     std::vector<uint32_t> order;
     for (uint32_t v = 0; v < nodes_.size(); ++v) {
-      if (Routed(v)) order.push_back(v);
+      if (Routed(v) && queried_round_[v] != round_id_) order.push_back(v);
     }
     std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
       return std::pair{hops_[a], links_.node(a).address} <
@@ -1557,6 +1563,7 @@ class MeshSimulator::Impl {
   std::vector<uint32_t> candidates_;
   std::vector<uint8_t> candidate_;
   bool round_recomputed_ = false;  // the round's first pass recomputed every route
+  bool partial_round_ = false;     // the active round only queries joiners (no recompute)
   bool round_active_ = false;
   bool issuing_ = false;
   uint32_t round_id_ = 0;
