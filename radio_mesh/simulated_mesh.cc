@@ -119,7 +119,10 @@ void SimulatedMesh::Start() {
   loop_.Start();
 }
 
-void SimulatedMesh::Stop() { loop_.Stop(); }
+void SimulatedMesh::Stop() {
+  stopped_.store(true);
+  loop_.Stop();
+}
 
 void SimulatedMesh::OnFrames(link::Role from, std::vector<Frame> frames) {
   loop_.Post([this, from, frames = std::move(frames)]() mutable {
@@ -185,30 +188,40 @@ void SimulatedMesh::Rearm() {
 }
 
 template <typename T>
-T SimulatedMesh::RunOnLoop(std::function<T()> work) {
-  std::promise<T> result;
-  loop_.Post([&] { result.set_value(work()); });
-  return result.get_future().get();
+T SimulatedMesh::RunOnLoop(std::function<T()> work, T if_stopped) {
+  if (stopped_.load()) return if_stopped;
+  auto result = std::make_shared<std::promise<T>>();
+  std::future<T> answer = result->get_future();
+  loop_.Post([result, work = std::move(work)] { result->set_value(work()); });
+  try {
+    return answer.get();
+  } catch (const std::future_error&) {
+    return if_stopped;  // the loop stopped and dropped the task with its promise
+  }
 }
 
 absl::Status SimulatedMesh::Inject(const MeshFault& fault) {
-  return RunOnLoop<absl::Status>([&] {
-    Advance();
-    absl::Status status = ApplyFault(*simulator_, fault);
-    Flush();
-    Rearm();
-    if (status.ok()) spdlog::info("mesh: fault applied on request: {}", fault.action);
-    return status;
-  });
+  return RunOnLoop<absl::Status>(
+      [&] {
+        Advance();
+        absl::Status status = ApplyFault(*simulator_, fault);
+        Flush();
+        Rearm();
+        if (status.ok()) spdlog::info("mesh: fault applied on request: {}", fault.action);
+        return status;
+      },
+      absl::UnavailableError("the mesh is stopping"));
 }
 
 MeshSnapshot SimulatedMesh::Snapshot() {
-  return RunOnLoop<MeshSnapshot>([&] {
-    Advance();
-    Flush();
-    Rearm();
-    return simulator_->Snapshot();
-  });
+  return RunOnLoop<MeshSnapshot>(
+      [&] {
+        Advance();
+        Flush();
+        Rearm();
+        return simulator_->Snapshot();
+      },
+      MeshSnapshot{});
 }
 
 grpc::Status SimulatedMesh::GetTopology(grpc::ServerContext*,

@@ -12,6 +12,7 @@
 #ifndef VMUC_RADIO_MESH_SIMULATED_MESH_H_
 #define VMUC_RADIO_MESH_SIMULATED_MESH_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -63,8 +64,10 @@ class SimulatedMesh final : public link::MeshControl::Service {
   void Advance();  // to the clock's now, then flush deliveries and re-arm
   void Flush();
   void Rearm();
+  // Runs `work` on the loop and waits for it; `if_stopped` when the loop has stopped (or
+  // stops before running it), so no caller waits forever at shutdown.
   template <typename T>
-  T RunOnLoop(std::function<T()> work);
+  T RunOnLoop(std::function<T()> work, T if_stopped);
 
   const Clock& clock_;
   const std::vector<MeshFault> faults_;
@@ -75,6 +78,7 @@ class SimulatedMesh final : public link::MeshControl::Service {
   std::vector<Frame> downlink_;
   std::optional<TimerId> timer_;
   std::optional<TimePoint> timer_due_;
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace vmuc::radio_mesh
