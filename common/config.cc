@@ -3,6 +3,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <initializer_list>
 #include <limits>
@@ -111,7 +112,7 @@ class SectionReader {
       Fail(node->source(), Name(key), "must be a number");
       return;
     }
-    if (*value < min || *value > max) {
+    if (!(*value >= min && *value <= max)) {  // NaN too
       Fail(node->source(), Name(key),
            absl::StrCat("must be between ", min, " and ", max, ", got ", *value));
       return;
@@ -146,7 +147,7 @@ class SectionReader {
         bool ok = corners != nullptr && corners->size() == 4;
         for (size_t c = 0; ok && c < 4; ++c) {
           auto value = corners->get(c)->value<double>();
-          ok = value.has_value();
+          ok = value.has_value() && std::isfinite(*value);
           if (ok) parsed.area_m[c] = *value;
         }
         if (!ok || parsed.area_m[0] >= parsed.area_m[2] || parsed.area_m[1] >= parsed.area_m[3]) {

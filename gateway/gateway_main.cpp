@@ -20,6 +20,7 @@
 #include "gateway/passthrough/dlms_passthrough.h"
 #include "gateway/store/store.h"
 #include "radio_mesh/link_client.h"
+#include "radio_mesh/mesh_proto.h"
 
 namespace {
 
@@ -96,8 +97,11 @@ int main(int argc, char** argv) {
                       *clock);
 
   GatewayService service(**reader, hub);
-  service.set_mesh_control(
-      grpc::CreateChannel("unix:" + config->MeshSocketPath(), grpc::InsecureChannelCredentials()));
+  // A large mesh's topology (every node and link) runs past gRPC's 4 MB default.
+  grpc::ChannelArguments mesh_arguments;
+  mesh_arguments.SetMaxReceiveMessageSize(radio_mesh::kMaxTopologyBytes);
+  service.set_mesh_control(grpc::CreateCustomChannel(
+      "unix:" + config->MeshSocketPath(), grpc::InsecureChannelCredentials(), mesh_arguments));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -184,9 +188,11 @@ int main(int argc, char** argv) {
   });
   io.run();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  dlms_reader.reset();  // fails queued live reads; before the link they need goes
-  link.Stop();
+  // The collector's loop first: nothing it runs (gap filling) may reach the reader once the
+  // reader goes; frames the link still delivers are posted to a stopped loop and dropped.
   loop.Stop();
+  dlms_reader.reset();  // fails queued reads (their answers go to the stopped loop)
+  link.Stop();
   passthrough->Stop();  // the loop's thread has ended
   (*publisher)->Stop();
   spdlog::info("stopped; {} frames stored, {} rejected", collector.frames_accepted(),

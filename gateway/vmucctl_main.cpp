@@ -93,7 +93,9 @@ int main(int argc, char** argv) {
     return app.exit(error) == 0 ? 0 : 2;
   }
 
-  auto channel = grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(radio_mesh::kMaxTopologyBytes);
+  auto channel = grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), arguments);
   if (*health_cmd) {
     // The probe of the Docker health check and the package's tests: the standard
     // protocol, so any other gRPC health prober gets the same answer.

@@ -127,7 +127,7 @@ absl::StatusOr<MeshFault> FaultFromProto(const v1::MeshFault& fault, TimePoint a
       break;
     case v1::MeshFault::ACTION_DEGRADE:
       out.action = "degrade";
-      if (fault.extra_loss_db() < 0 || fault.extra_loss_db() > 200) {
+      if (!(fault.extra_loss_db() >= 0 && fault.extra_loss_db() <= 200)) {  // NaN too
         return absl::InvalidArgumentError(
             absl::StrCat("extra_loss_db: must be between 0 and 200, got ", fault.extra_loss_db()));
       }

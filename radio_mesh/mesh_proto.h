@@ -10,6 +10,10 @@
 
 namespace vmuc::radio_mesh {
 
+// The largest GetMeshTopology answer the gateway and vmucctl accept (gRPC's default is
+// 4 MB): a million-node mesh with its route tree.
+inline constexpr int kMaxTopologyBytes = 512 << 20;
+
 void ToProto(const MeshSnapshot& snapshot, bool all_links, v1::MeshTopology* out);
 MeshSnapshot FromProto(const v1::MeshTopology& topology);
 // InvalidArgument naming the field that a fault's action needs and lacks.

@@ -119,8 +119,13 @@ struct NodeStats {
   uint64_t frames_delivered = 0;
   uint64_t hop_retries = 0;
   uint64_t queue_drops = 0;
-  std::vector<uint32_t> latencies_us;
+  // Mean over every delivered frame; p95 over the latest kLatencyWindow (a ring), so a
+  // meter's statistics stay small however long the run.
+  uint64_t latency_sum_us = 0;
+  uint64_t latency_count = 0;
+  std::vector<uint32_t> recent_latencies_us;
 };
+constexpr size_t kLatencyWindow = 256;
 
 // What the head-end knows of the link between a node and a neighbour.
 struct KnownLink {
@@ -821,9 +826,15 @@ class MeshSimulator::Impl {
         NodeStats& stats = stats_[meter];
         ++stats.frames_delivered;
         ++frames_delivered_;
-        const int64_t latency_us = (now_ns_ - packet.handed_ns) / 1000;
-        stats.latencies_us.push_back(static_cast<uint32_t>(
-            std::min<int64_t>(latency_us, std::numeric_limits<uint32_t>::max())));
+        const auto latency_us = static_cast<uint32_t>(std::min<int64_t>(
+            (now_ns_ - packet.handed_ns) / 1000, std::numeric_limits<uint32_t>::max()));
+        stats.latency_sum_us += latency_us;
+        if (stats.recent_latencies_us.size() < kLatencyWindow) {
+          stats.recent_latencies_us.push_back(latency_us);
+        } else {
+          stats.recent_latencies_us[stats.latency_count % kLatencyWindow] = latency_us;
+        }
+        ++stats.latency_count;
         if (!packet.uplink) ++stats_[packet.path.front()].frames_delivered;
         Frame frame = std::move(packet.frame);
         FreePacket(p);
@@ -1644,11 +1655,9 @@ MeshSnapshot MeshSimulator::Impl::Snapshot() const {
     node.delivery_ratio = stats.frames_sent == 0 ? 1.0
                                                  : static_cast<double>(stats.frames_delivered) /
                                                        static_cast<double>(stats.frames_sent);
-    if (!stats.latencies_us.empty()) {
-      uint64_t sum_us = 0;
-      for (uint32_t us : stats.latencies_us) sum_us += us;
-      node.latency_mean = std::chrono::microseconds(sum_us / stats.latencies_us.size());
-      std::vector<uint32_t> sorted = stats.latencies_us;
+    if (stats.latency_count > 0) {
+      node.latency_mean = std::chrono::microseconds(stats.latency_sum_us / stats.latency_count);
+      std::vector<uint32_t> sorted = stats.recent_latencies_us;
       const size_t k = (sorted.size() * 95 + 99) / 100 - 1;
       std::nth_element(sorted.begin(), sorted.begin() + k, sorted.end());
       node.latency_p95 = std::chrono::microseconds(sorted[k]);

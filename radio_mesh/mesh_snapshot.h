@@ -33,7 +33,7 @@ struct NodeSnapshot {
   uint64_t frames_delivered = 0;  // reached their destination
   double delivery_ratio = 0;      // delivered / sent (1 when nothing was sent)
   Duration latency_mean{};        // hand-over to delivery, delivered frames only
-  Duration latency_p95{};
+  Duration latency_p95{};         // over the latest 256 delivered frames
   uint64_t hop_retries = 0;  // retransmissions of frames this node transmitted
   uint64_t queue_drops = 0;  // frames dropped because its transmit queue was full
 };

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
@@ -30,7 +32,23 @@ MeshOptions MeshOptionsOf(const MeshSection& mesh) {
 }
 
 absl::StatusOr<std::vector<MeshNode>> MeshNodesOf(const Config& config) {
-  if (config.mesh.placement == "file") return LoadTopologyFile(config.mesh.topology_file);
+  if (config.mesh.placement == "file") {
+    VMUC_ASSIGN_OR_RETURN(std::vector<MeshNode> nodes, LoadTopologyFile(config.mesh.topology_file));
+    // Every meter of the fleet (node i + 1) must stand somewhere: one left out would never
+    // be heard from, silently.
+    std::vector<bool> placed(size_t{config.fleet.meters} + 1, false);
+    for (const MeshNode& node : nodes) {
+      if (!node.collector && node.address <= config.fleet.meters) placed[node.address] = true;
+    }
+    for (uint32_t address = 1; address <= config.fleet.meters; ++address) {
+      if (!placed[address]) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            config.source, ": mesh.topology_file: meter node ", address, " of the fleet (",
+            config.fleet.meters, " meters) is not in ", config.mesh.topology_file));
+      }
+    }
+    return nodes;
+  }
   PlacementOptions placement;
   placement.placement = config.mesh.placement == "random"    ? Placement::kRandom
                         : config.mesh.placement == "streets" ? Placement::kClusteredStreets
@@ -76,7 +94,29 @@ absl::Status ApplyFault(MeshSimulator& simulator, const MeshFault& fault) {
 absl::StatusOr<std::unique_ptr<SimulatedMesh>> SimulatedMesh::Create(const Config& config,
                                                                      const Clock& clock) {
   VMUC_ASSIGN_OR_RETURN(std::vector<MeshNode> nodes, MeshNodesOf(config));
-  std::unique_ptr<SimulatedMesh> mesh(new SimulatedMesh(clock, config.mesh.faults));
+  // A fault naming a node the mesh does not have is a config error now, not a log line
+  // when its instant comes.
+  std::set<NodeAddress> addresses;
+  for (const MeshNode& node : nodes) addresses.insert(node.address);
+  for (const MeshFault& fault : config.mesh.faults) {
+    const bool one = fault.action == "kill" || fault.action == "revive";
+    const bool two = fault.action == "degrade";
+    for (NodeAddress address : {fault.node, fault.peer}) {
+      if ((one && address == fault.node) || two) {
+        if (!addresses.contains(address)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(fault.where, ": mesh.faults: node ", address, " is not in the mesh"));
+        }
+      }
+      if (one) break;
+    }
+  }
+  // In time order, whatever the file's order: the faults already past at start are then
+  // applied as an uninterrupted run applied them.
+  std::vector<MeshFault> faults = config.mesh.faults;
+  std::stable_sort(faults.begin(), faults.end(),
+                   [](const MeshFault& a, const MeshFault& b) { return a.at < b.at; });
+  std::unique_ptr<SimulatedMesh> mesh(new SimulatedMesh(clock, std::move(faults)));
   SimulatedMesh* self = mesh.get();
   auto simulator = MeshSimulator::Create(std::move(nodes), MeshOptionsOf(config.mesh), clock.Now(),
                                          [self](Frame frame) { self->Deliver(std::move(frame)); });

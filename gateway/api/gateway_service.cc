@@ -289,6 +289,11 @@ struct MeshCall {
   Response answer;
 };
 
+// The caller's deadline, but at most 30 s: the mesh answers from memory.
+std::chrono::system_clock::time_point MeshDeadline(const grpc::CallbackServerContext& context) {
+  return std::min(context.deadline(), std::chrono::system_clock::now() + std::chrono::seconds(30));
+}
+
 grpc::Status FromMesh(const grpc::Status& status) {
   if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
     return {grpc::StatusCode::FAILED_PRECONDITION,
@@ -307,7 +312,7 @@ grpc::ServerUnaryReactor* GatewayService::GetMeshTopology(grpc::CallbackServerCo
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto* call = new MeshCall<v1::MeshTopology>;
-  call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  call->context.set_deadline(MeshDeadline(*context));
   mesh_control_->async()->GetTopology(&call->context, request, &call->answer,
                                       [reactor, response, call](grpc::Status status) {
                                         if (status.ok()) response->Swap(&call->answer);
@@ -328,7 +333,7 @@ grpc::ServerUnaryReactor* GatewayService::InjectMeshFault(grpc::CallbackServerCo
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   auto* call = new MeshCall<v1::InjectMeshFaultResponse>;
-  call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  call->context.set_deadline(MeshDeadline(*context));
   mesh_control_->async()->InjectFault(&call->context, request, &call->answer,
                                       [reactor, response, call](grpc::Status status) {
                                         if (status.ok()) response->Swap(&call->answer);

@@ -147,18 +147,28 @@ void Collector::FillGaps(const std::string& meter_id) {
     return;
   }
   for (const ProfileGap& gap : *gaps) {
-    if (source.settled_gaps_s.contains(ToUnixSeconds(gap.from))) continue;
-    // The oldest hole first, at most max_entries_per_read entries of it.
-    const uint32_t entries = std::min(gap.missing, options_.max_entries_per_read);
-    const TimePoint to = gap.from + std::chrono::seconds(int64_t{source.period_s} * (entries - 1));
+    // Past the spans already known to be empty at the meter.
+    int64_t from_s = ToUnixSeconds(gap.from);
+    for (auto settled = source.settled_s.find(from_s); settled != source.settled_s.end();
+         settled = source.settled_s.find(from_s)) {
+      from_s = settled->second + 1;
+    }
+    const int64_t gap_to_s = ToUnixSeconds(gap.to);
+    if (from_s > gap_to_s) continue;
+    // The oldest hole first, at most max_entries_per_read capture periods of it; the rest
+    // in the reads that follow.
+    const int64_t to_s =
+        std::min(gap_to_s, from_s + int64_t{source.period_s} * options_.max_entries_per_read - 1);
+    const TimePoint from = FromUnixSeconds(from_s);
+    const TimePoint to = FromUnixSeconds(to_s);
     source.reading = true;
-    spdlog::info("collector: {} misses {} load-profile entries from {}; reading {} back",
-                 meter_id, gap.missing, FormatRfc3339(gap.from), entries);
-    profile_reader_->ReadProfile(source.node, meter_id, gap.from, to, source.channels.size(),
-                                 [this, meter_id, from = gap.from,
-                                  to](absl::StatusOr<std::vector<meters::ProfileRow>> rows) {
-                                   OnProfileRead(meter_id, from, to, std::move(rows));
-                                 });
+    spdlog::info("collector: {} misses {} load-profile entries between {} and {}; reading back",
+                 meter_id, gap.missing, FormatRfc3339(from), FormatRfc3339(to));
+    profile_reader_->ReadProfile(
+        source.node, meter_id, from, to, source.channels.size(),
+        [this, meter_id, from, to](absl::StatusOr<std::vector<meters::ProfileRow>> rows) {
+          OnProfileRead(meter_id, from, to, std::move(rows));
+        });
     return;
   }
 }
@@ -184,11 +194,15 @@ void Collector::OnProfileRead(const std::string& meter_id, TimePoint from, TimeP
     return;
   }
   profile_entries_read_back_ += *added;
+  // What the meter holds in the span is stored now; the span itself is never asked for
+  // again (entries it lacks there were not lost on the way), and the gap's remainder, if
+  // any, is the next read.
+  source.settled_s[ToUnixSeconds(from)] = ToUnixSeconds(to);
   bool inside = false;
-  for (const meters::ProfileRow& row : *rows) inside |= row.captured_at >= from && row.captured_at <= to;
+  for (const meters::ProfileRow& row : *rows) {
+    inside |= row.captured_at >= from && row.captured_at <= to;
+  }
   if (!inside) {
-    // The meter holds nothing there either: not a loss on the way, so never asked again.
-    source.settled_gaps_s.insert(ToUnixSeconds(from));
     spdlog::info("collector: {} holds no load-profile entries from {} to {}", meter_id,
                  FormatRfc3339(from), FormatRfc3339(to));
   }

@@ -1,9 +1,10 @@
 // Collector: the gateway's receiving side of the radio (design.md, "Data flow").
 //
 // Decodes each uplink frame's DLMS data-notification (a register push or a load-profile
-// push), stores the readings and the events they cause in one SQLite transaction per batch, then publishes them on MQTT and wakes
-// the gRPC event streams. A frame that does not decode is logged with its source node
-// and counted; it never stops the batch. Runs on the gateway's loop thread only.
+// push), stores the readings and the events they cause in one SQLite transaction per batch, then
+// publishes them on MQTT and wakes the gRPC event streams. A frame that does not decode is logged
+// with its source node and counted; it never stops the batch. Runs on the gateway's loop thread
+// only.
 #ifndef VMUC_GATEWAY_COLLECTOR_COLLECTOR_H_
 #define VMUC_GATEWAY_COLLECTOR_COLLECTOR_H_
 
@@ -15,7 +16,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-
 #include "common/clock.h"
 #include "common/frame.h"
 #include "gateway/api/event_hub.h"
@@ -80,9 +80,9 @@ class Collector {
     uint32_t period_s = 0;
     std::vector<std::string> channels;
     bool reading = false;  // a read is under way: one at a time per meter
-    // Gaps a read-out showed the meter does not hold either (e.g. the supply was off, or
-    // the entries were overwritten): never asked for again. By first missing capture.
-    std::set<int64_t> settled_gaps_s;
+    // Spans a read-out showed the meter does not hold either (e.g. the supply was off, or
+    // the entries were overwritten): never asked for again. First second -> last second.
+    std::map<int64_t, int64_t> settled_s;
   };
   bool StoreProfilePush(const Frame& frame, const meters::ProfilePush& push);
   // The answer to a read the collector asked its reader for.

@@ -264,10 +264,12 @@ absl::StatusOr<std::vector<ProfileGap>> Store::ProfileGaps(const std::string& me
     const int64_t at = sqlite3_column_int64(*q, 0);
     const int64_t next = sqlite3_column_int64(*q, 1);
     const int64_t period = sqlite3_column_int64(*q, 2);
-    const int64_t missing = (next - at) / period - ((next - at) % period == 0 ? 1 : 0);
+    // The capture slots of the period's grid strictly between the two (a row off the grid,
+    // after a clock step or a period change, still leaves the grid's slots to look for).
+    const int64_t missing = (next - 1) / period - at / period;
     if (missing <= 0) continue;
-    gaps.push_back({.from = FromUnixSeconds(at + period),
-                    .to = FromUnixSeconds(at + missing * period),
+    gaps.push_back({.from = FromUnixSeconds(at + 1),
+                    .to = FromUnixSeconds(next - 1),
                     .missing = static_cast<uint32_t>(missing)});
   }
   if (rc != SQLITE_DONE) return Error("load profile gaps");
@@ -292,9 +294,10 @@ absl::StatusOr<std::vector<ProfileRecord>> Store::ReadProfile(const std::string&
     row.channels = absl::StrSplit(ColumnText(*q, 2), ',', absl::SkipEmpty());
     for (absl::string_view value : absl::StrSplit(ColumnText(*q, 3), ',', absl::SkipEmpty())) {
       uint32_t number = 0;
-      if (!absl::SimpleAtoi(value, &number)) return absl::DataLossError(absl::StrCat(
-          "load profile of ", meter_id, " at ", ToUnixSeconds(row.captured_at), ": bad value '",
-          value, "'"));
+      if (!absl::SimpleAtoi(value, &number))
+        return absl::DataLossError(absl::StrCat("load profile of ", meter_id, " at ",
+                                                ToUnixSeconds(row.captured_at), ": bad value '",
+                                                value, "'"));
       row.values.push_back(number);
     }
     row.read_back = sqlite3_column_int(*q, 4) != 0;

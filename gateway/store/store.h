@@ -69,7 +69,8 @@ struct ProfileBatch {
   std::vector<ProfileRecord> rows;
 };
 
-// Captures missing between two stored ones: from, from + period, ..., to.
+// The span strictly between two stored entries more than a period apart, [from, to] in
+// whole seconds, and how many capture slots of the period's grid fall in it.
 struct ProfileGap {
   TimePoint from{};
   TimePoint to{};

@@ -90,6 +90,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[mesh]\nfrequency_mhz = 868\n",
                 "bad.toml:2:17: mesh.frequency_mhz: must be between 434 and 448, got 868"},
         BadCase{"[mesh]\nplacement = \"file\"\n", "bad.toml:1:1: mesh.topology_file: placement"},
+        BadCase{"[mesh]\nspacing_m = nan\n", "bad.toml:2:13: mesh.spacing_m: must be between 1"},
         BadCase{"[[mesh.faults]]\nat = 2026-01-01T01:00:00Z\naction = \"explode\"\n",
                 "bad.toml:3:10: mesh.faults[0].action: 'explode' is not one of"},
         BadCase{"[[mesh.faults]]\nat = 2026-01-01T01:00:00Z\naction = \"kill\"\n",

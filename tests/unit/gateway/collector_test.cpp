@@ -6,8 +6,8 @@
 
 #include "meters/cosem/profile_push.h"
 #include "meters/cosem/push_list.h"
-#include "meters/meter.h"
 #include "meters/fleet.h"
+#include "meters/meter.h"
 #include "tests/integration/test_process.h"
 #include "vmuc/v1/gateway.pb.h"
 
@@ -114,8 +114,8 @@ TEST_F(CollectorTest, ARepeatedPushIsStoredAndPublishedOnce) {
 class MeterProfileReader final : public ProfileReader {
  public:
   explicit MeterProfileReader(const meters::Meter& meter) : meter_(meter) {}
-  void ReadProfile(NodeAddress, const std::string&, TimePoint from, TimePoint to,
-                   size_t channels, Done done) override {
+  void ReadProfile(NodeAddress, const std::string&, TimePoint from, TimePoint to, size_t channels,
+                   Done done) override {
     reads.push_back({from, to});
     if (fail) {
       done(absl::DeadlineExceededError("meter node 4 did not answer"));
@@ -125,11 +125,13 @@ class MeterProfileReader final : public ProfileReader {
     auto push = meters::ProfilePushOf(meter_, from - 1s, to, 900, 1);
     std::vector<meters::ProfileRow> rows;
     if (push) rows = push->rows;
+    std::erase_if(rows, [&](const meters::ProfileRow& row) { return row.captured_at < held_from; });
     for (const auto& row : rows) EXPECT_EQ(row.values.size(), channels);
     done(std::move(rows));
   }
   std::vector<std::pair<TimePoint, TimePoint>> reads;
   bool fail = false;
+  TimePoint held_from{};  // entries before it are gone from the meter (overwritten)
 
  private:
   const meters::Meter& meter_;
@@ -156,7 +158,7 @@ TEST_F(CollectorTest, LostLoadProfilePushesAreReadBackByRange) {
   reader.fail = true;  // still out of reach when the first push after the outage comes
   collector_.OnFrames({ProfileFrame(meter, kEpoch + 6h, kEpoch + 7h)});
   ASSERT_EQ(reader.reads.size(), 1u);
-  EXPECT_EQ(reader.reads[0], std::make_pair(kEpoch + 2h + 15min, kEpoch + 6h));
+  EXPECT_EQ(reader.reads[0], std::make_pair(kEpoch + 2h + 1s, kEpoch + 6h + 15min - 1s));
   EXPECT_EQ(collector_.profile_reads_failed(), 1u);
   reader.fail = false;
   collector_.OnFrames({ProfileFrame(meter, kEpoch + 7h, kEpoch + 8h)});
@@ -194,9 +196,32 @@ TEST_F(CollectorTest, AGapTheMeterCannotFillIsAskedForOnce) {
   frame.payload = meters::EncodeProfilePush(later);
   collector_.OnFrames({frame});
   const size_t reads = reader.reads.size();
-  EXPECT_EQ(reads, 2u);  // the entries the meter holds, then the span it holds nothing of
+  EXPECT_EQ(reads, 2u);          // the entries the meter holds, then the span it holds nothing of
   collector_.OnFrames({frame});  // the next push: the settled gap is not asked again
   EXPECT_EQ(reader.reads.size(), reads);
+}
+
+TEST_F(CollectorTest, ALongGapIsReadInPartsAndItsTailFoundWhenTheHeadIsGone) {
+  meters::Meter meter(meters::FleetMeter(FleetSection(), 3), kEpoch);
+  meter.AdvanceTo(kEpoch + 60h);
+  MeterProfileReader reader(meter);
+  reader.held_from = kEpoch + 40h;  // the oldest entries of the outage are overwritten
+  collector_.set_profile_reader(&reader);
+  const std::string id = meter.core().identity().MeterId();
+  collector_.OnFrames({ProfileFrame(meter, kEpoch, kEpoch + 1h)});
+  collector_.OnFrames({ProfileFrame(meter, kEpoch + 59h, kEpoch + 60h)});
+  // 231 entries missing: reads of at most 96 periods each, oldest first; the first finds
+  // nothing (overwritten), the second the entries from 40 h on, the third the rest.
+  ASSERT_EQ(reader.reads.size(), 3u);
+  EXPECT_EQ(reader.reads[0].first, kEpoch + 1h + 1s);
+  EXPECT_EQ(reader.reads[1].first, kEpoch + 1h + 1s + 24h);
+  auto stored = store_->ReadProfile(id, kEpoch + 40h, kEpoch + 60h, 1000);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->size(), 81u);                          // 40:00 .. 60:00 every 15 minutes
+  EXPECT_EQ(collector_.profile_entries_read_back(), 77u);  // 40:00 .. 59:00
+  // The overwritten head is not asked for again at the next push.
+  collector_.OnFrames({ProfileFrame(meter, kEpoch + 59h, kEpoch + 60h)});
+  EXPECT_EQ(reader.reads.size(), 3u);
 }
 
 TEST_F(CollectorTest, AMalformedProfilePushIsRejectedNamed) {

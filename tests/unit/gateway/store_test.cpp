@@ -163,8 +163,8 @@ TEST_F(StoreTest, LoadProfileEntriesAreStoredOnceAndTheirGapsFound) {
   auto gaps = (*store)->ProfileGaps("m1");
   ASSERT_TRUE(gaps.ok()) << gaps.status();
   ASSERT_EQ(gaps->size(), 2u);
-  EXPECT_EQ((*gaps)[0], (ProfileGap{kT0 + 4 * 15min, kT0 + 6 * 15min, 3}));
-  EXPECT_EQ((*gaps)[1], (ProfileGap{kT0 + 9 * 15min, kT0 + 11 * 15min, 3}));
+  EXPECT_EQ((*gaps)[0], (ProfileGap{kT0 + 3 * 15min + 1s, kT0 + 7 * 15min - 1s, 3}));
+  EXPECT_EQ((*gaps)[1], (ProfileGap{kT0 + 8 * 15min + 1s, kT0 + 12 * 15min - 1s, 3}));
   EXPECT_EQ((*store)->ProfileGaps("m2")->size(), 1u);
   EXPECT_TRUE((*store)->ProfileGaps("nobody")->empty());
 
@@ -173,6 +173,23 @@ TEST_F(StoreTest, LoadProfileEntriesAreStoredOnceAndTheirGapsFound) {
   ASSERT_EQ(rows->size(), 4u);
   EXPECT_EQ((*rows)[2], Profile("m1", {7}).rows[0]);
   EXPECT_EQ((*store)->ReadProfile("m1", kT0, kT0 + 24h, 2)->size(), 2u);
+}
+
+TEST_F(StoreTest, AGapCountsTheSlotsOfThePeriodsGridEvenFromARowOffIt) {
+  auto store = Store::Open(Path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  ProfileBatch batch = Profile("m1", {0, 2});
+  batch.rows[0].captured_at += 100s;  // off the grid (a clock step); the slot at 1 is missing
+  ASSERT_TRUE((*store)->StoreProfile(batch).ok());
+  auto gaps = (*store)->ProfileGaps("m1");
+  ASSERT_TRUE(gaps.ok()) << gaps.status();
+  ASSERT_EQ(gaps->size(), 1u);
+  EXPECT_EQ((*gaps)[0], (ProfileGap{kT0 + 101s, kT0 + 2 * 15min - 1s, 1}));
+  // Entries a little off the grid but less than a period apart are no gap.
+  batch = Profile("m2", {0, 1});
+  batch.rows[0].captured_at += 100s;
+  ASSERT_TRUE((*store)->StoreProfile(batch).ok());
+  EXPECT_TRUE((*store)->ProfileGaps("m2")->empty());
 }
 
 TEST_F(StoreTest, ABadLoadProfileBatchLeavesNothingBehind) {
@@ -195,9 +212,9 @@ TEST_F(StoreTest, ADatabaseOfSchemaOneMigratesAndKeepsItsReadings) {
   // Back to schema 1 as the previous release left it: no load_profile table.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE load_profile; PRAGMA user_version=1", nullptr, nullptr,
-                         nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "DROP TABLE load_profile; PRAGMA user_version=1", nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   auto store = Store::Open(Path());
   ASSERT_TRUE(store.ok()) << store.status();

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "tests/integration/test_process.h"
 
 namespace vmuc::radio_mesh {
@@ -71,13 +73,15 @@ TEST(SimulatedMeshTest, FramesCrossTheRadioToTheHub) {
   ScaledClock clock(start, anchor, kSpeed);
   Config config = MeshConfig(start);
   config.mesh.faults.clear();
-  auto mesh = SimulatedMesh::Create(config, clock);
-  ASSERT_TRUE(mesh.ok()) << mesh.status();
   // No collector is attached to the hub: what reaches it is counted as dropped there, which
-  // is how this test sees that frames crossed the radio.
+  // is how this test sees that frames crossed the radio. Declared before the mesh, so the
+  // mesh (and its loop, which delivers to the hub) goes first even if an assertion fails.
+  absl::StatusOr<std::unique_ptr<SimulatedMesh>> mesh;
   LinkHub hub([&](link::Role from, std::vector<Frame> frames) {
     (*mesh)->OnFrames(from, std::move(frames));
   });
+  mesh = SimulatedMesh::Create(config, clock);
+  ASSERT_TRUE(mesh.ok()) << mesh.status();
   (*mesh)->set_hub(&hub);
   (*mesh)->Start();
   // Routes exist once discovery ran (a minute of simulated time at most: 0.1 s here).
@@ -99,6 +103,50 @@ TEST(SimulatedMeshTest, FramesCrossTheRadioToTheHub) {
   ASSERT_TRUE(testing::WaitUntil([&] { return hub.frames_dropped() == 1 + 9; }, 10s))
       << hub.frames_dropped();
   (*mesh)->Stop();
+}
+
+TEST(SimulatedMeshTest, FaultsRunInTimeOrderAndNameUnknownNodes) {
+  const TimePoint start = TimePoint(std::chrono::seconds(1'767'225'600));
+  ScaledClock clock(start, std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()),
+                    kSpeed);
+  // Listed revive first, kill second, both past: in time order the node ends dead, as an
+  // uninterrupted run left it.
+  Config config = MeshConfig(start);
+  config.mesh.faults[0].at = start - 1h;  // kill
+  config.mesh.faults[1].at = start - 2h;  // revive, earlier
+  std::swap(config.mesh.faults[0], config.mesh.faults[1]);
+  auto mesh = SimulatedMesh::Create(config, clock);
+  ASSERT_TRUE(mesh.ok()) << mesh.status();
+  (*mesh)->Start();
+  EXPECT_FALSE(Node((*mesh)->Snapshot(), 5)->alive);
+  (*mesh)->Stop();
+  EXPECT_TRUE(absl::IsUnavailable((*mesh)->Inject(config.mesh.faults[0])));
+
+  config.mesh.faults[0].node = 42;
+  const auto unknown = SimulatedMesh::Create(config, clock);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("test.toml:14:1: mesh.faults: node 42"),
+            std::string::npos)
+      << unknown.status();
+}
+
+TEST(SimulatedMeshTest, ATopologyFileMustPlaceEveryMeter) {
+  const TimePoint start = TimePoint(std::chrono::seconds(1'767'225'600));
+  ScaledClock clock(start, start, 1);
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/mesh.csv";
+  std::ofstream(path) << "collector,0,0,0\nmeter,1,100,0\nmeter,2,200,0\n";
+  Config config = MeshConfig(start);
+  config.mesh.faults.clear();
+  config.mesh.placement = "file";
+  config.mesh.topology_file = path;
+  config.fleet.meters = 3;
+  auto mesh = SimulatedMesh::Create(config, clock);
+  ASSERT_FALSE(mesh.ok());
+  EXPECT_NE(mesh.status().message().find("meter node 3 of the fleet"), std::string::npos)
+      << mesh.status();
+  config.fleet.meters = 2;
+  EXPECT_TRUE(SimulatedMesh::Create(config, clock).ok());
 }
 
 TEST(SimulatedMeshTest, ABadTopologyIsNamed) {
