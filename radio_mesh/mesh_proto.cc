@@ -1,5 +1,7 @@
 #include "radio_mesh/mesh_proto.h"
 
+#include <google/protobuf/util/time_util.h>
+
 #include "absl/strings/str_cat.h"
 
 namespace vmuc::radio_mesh {
@@ -17,10 +19,12 @@ Duration FromDuration(const google::protobuf::Duration& d) {
 
 }  // namespace
 
+void ToTimestamp(TimePoint t, google::protobuf::Timestamp* out) {
+  *out = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(ToUnixMicros(t));
+}
+
 void ToProto(const MeshSnapshot& snapshot, bool all_links, v1::MeshTopology* out) {
-  const int64_t us = ToUnixMicros(snapshot.taken_at);
-  out->mutable_taken_at()->set_seconds(us / 1'000'000);
-  out->mutable_taken_at()->set_nanos(static_cast<int32_t>(us % 1'000'000) * 1000);
+  ToTimestamp(snapshot.taken_at, out->mutable_taken_at());
   out->set_mode("simulated");
   out->set_area_width_m(snapshot.area_width_m);
   out->set_area_height_m(snapshot.area_height_m);
@@ -65,8 +69,8 @@ void ToProto(const MeshSnapshot& snapshot, bool all_links, v1::MeshTopology* out
 
 MeshSnapshot FromProto(const v1::MeshTopology& topology) {
   MeshSnapshot snapshot;
-  snapshot.taken_at = FromUnixMicros(topology.taken_at().seconds() * 1'000'000 +
-                                     topology.taken_at().nanos() / 1000);
+  snapshot.taken_at = FromUnixMicros(
+      google::protobuf::util::TimeUtil::TimestampToMicroseconds(topology.taken_at()));
   snapshot.area_width_m = topology.area_width_m();
   snapshot.area_height_m = topology.area_height_m();
   for (const v1::MeshNode& n : topology.nodes()) {

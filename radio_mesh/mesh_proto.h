@@ -14,6 +14,7 @@ namespace vmuc::radio_mesh {
 // 4 MB): a million-node mesh with its route tree.
 inline constexpr int kMaxTopologyBytes = 512 << 20;
 
+void ToTimestamp(TimePoint t, google::protobuf::Timestamp* out);
 void ToProto(const MeshSnapshot& snapshot, bool all_links, v1::MeshTopology* out);
 MeshSnapshot FromProto(const v1::MeshTopology& topology);
 // InvalidArgument naming the field that a fault's action needs and lacks.

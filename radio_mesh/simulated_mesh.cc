@@ -284,9 +284,7 @@ grpc::Status SimulatedMesh::InjectFault(grpc::ServerContext*, const v1::MeshFaul
         absl::IsNotFound(status) ? grpc::StatusCode::NOT_FOUND : grpc::StatusCode::INVALID_ARGUMENT,
         std::string(status.message())};
   }
-  const int64_t us = ToUnixMicros(now);
-  response->mutable_applied_at()->set_seconds(us / 1'000'000);
-  response->mutable_applied_at()->set_nanos(static_cast<int32_t>(us % 1'000'000) * 1000);
+  ToTimestamp(now, response->mutable_applied_at());
   return grpc::Status::OK;
 }
 

@@ -133,7 +133,13 @@ bool Collector::StoreProfilePush(const Frame& frame, const meters::ProfilePush& 
     return false;
   }
   profile_entries_pushed_ += *added;
-  FillGaps(push.meter_id);
+  if (!push.rows.empty()) {
+    const int64_t first_s = ToUnixSeconds(push.rows.front().captured_at);
+    if (first_s - source.last_captured_s > int64_t{source.period_s}) source.may_have_gaps = true;
+    source.last_captured_s =
+        std::max(source.last_captured_s, ToUnixSeconds(push.rows.back().captured_at));
+  }
+  if (source.may_have_gaps) FillGaps(push.meter_id);
   return true;
 }
 
@@ -171,6 +177,7 @@ void Collector::FillGaps(const std::string& meter_id) {
         });
     return;
   }
+  source.may_have_gaps = false;  // nothing left to read until a push shows a new hole
 }
 
 void Collector::OnProfileRead(const std::string& meter_id, TimePoint from, TimePoint to,

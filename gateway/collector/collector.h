@@ -80,6 +80,11 @@ class Collector {
     uint32_t period_s = 0;
     std::vector<std::string> channels;
     bool reading = false;  // a read is under way: one at a time per meter
+    // The stored profile may have a hole to read: set by a push that does not follow the
+    // last stored entry (or the first push since start), cleared when a search finds
+    // nothing left to read. Spares the search on every contiguous push.
+    bool may_have_gaps = true;
+    int64_t last_captured_s = 0;  // the newest entry pushed
     // Spans a read-out showed the meter does not hold either (e.g. the supply was off, or
     // the entries were overwritten): never asked for again. First second -> last second.
     std::map<int64_t, int64_t> settled_s;
