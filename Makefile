@@ -73,6 +73,7 @@ bench: release
 	build/release/bin/vmuc_fleet_year_bench
 	build/release/bin/vmuc_dlms_bench
 	build/release/bin/vmuc_mesh_bench
+	build/release/bin/vmuc_gateway_bench
 
 format:
 	git ls-files '*.h' '*.cc' '*.cpp' | xargs clang-format -i

@@ -253,6 +253,53 @@ class SectionReader {
 
 constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
 
+// The gRPC API's listen address against its TLS and authentication keys (design.md,
+// "Secure by default"): plain text stays on loopback unless allow_plaintext_non_loopback
+// opts in; beyond loopback TLS is required, and so is a way for callers to authenticate
+// (tokens or client certificates), or anyone reaching the port would be let in. Errors
+// name the key at fault, at its line (the [gateway] table's when the key is absent).
+absl::Status CheckApiSecurity(const toml::table& root, const std::string& file,
+                              const GatewaySection& gateway) {
+  auto at = [&](std::string_view key) {
+    const toml::node* node = root.at_path(absl::StrCat("gateway.", AsAbsl(key))).node();
+    if (node == nullptr) node = root.get("gateway");
+    return node != nullptr ? Where(file, node->source()) : file;
+  };
+  auto fail = [&](std::string_view key, std::string_view what) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(at(key), ": gateway.", AsAbsl(key), ": ", AsAbsl(what)));
+  };
+  if (gateway.tls_cert_file.empty() != gateway.tls_key_file.empty()) {
+    return gateway.tls_key_file.empty()
+               ? fail("tls_cert_file", "needs tls_key_file, its private key")
+               : fail("tls_key_file", "needs tls_cert_file, the certificate it belongs to");
+  }
+  if (!gateway.tls_client_ca_file.empty() && !gateway.TlsConfigured()) {
+    return fail("tls_client_ca_file",
+                "client certificates need TLS first: set tls_cert_file and tls_key_file");
+  }
+  // The address's form first (a malformed one is wrong whatever the security).
+  if (absl::Status form = CheckListenAddress(gateway.grpc_listen, /*allow_non_loopback=*/true);
+      !form.ok()) {
+    return fail("grpc_listen", AsStd(form.message()));
+  }
+  if (CheckListenAddress(gateway.grpc_listen).ok()) return absl::OkStatus();  // loopback
+  if (gateway.TlsConfigured()) {
+    if (gateway.api_tokens_file.empty() && gateway.tls_client_ca_file.empty()) {
+      return fail("grpc_listen",
+                  absl::StrCat("'", gateway.grpc_listen,
+                               "' is not a loopback address, so callers must authenticate: "
+                               "set api_tokens_file or tls_client_ca_file"));
+    }
+    return absl::OkStatus();
+  }
+  if (gateway.allow_plaintext_non_loopback) return absl::OkStatus();
+  return fail("grpc_listen",
+              absl::StrCat("'", gateway.grpc_listen,
+                           "' is not a loopback address; beyond loopback the API needs TLS "
+                           "(tls_cert_file and tls_key_file)"));
+}
+
 absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   Config config;
   config.source = file;
@@ -270,12 +317,18 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
 
   SectionReader gateway(
       file, "gateway", root.get("gateway"),
-      {"name", "grpc_listen", "data_dir", "run_dir", "allow_plaintext_non_loopback"}, &status);
+      {"name", "grpc_listen", "data_dir", "run_dir", "allow_plaintext_non_loopback",
+       "api_tokens_file", "tls_cert_file", "tls_key_file", "tls_client_ca_file"},
+      &status);
   gateway.String("name", &config.gateway.name);
   gateway.String("grpc_listen", &config.gateway.grpc_listen);
   gateway.String("data_dir", &config.gateway.data_dir);
   gateway.String("run_dir", &config.gateway.run_dir);
   gateway.Bool("allow_plaintext_non_loopback", &config.gateway.allow_plaintext_non_loopback);
+  gateway.String("api_tokens_file", &config.gateway.api_tokens_file);
+  gateway.String("tls_cert_file", &config.gateway.tls_cert_file);
+  gateway.String("tls_key_file", &config.gateway.tls_key_file);
+  gateway.String("tls_client_ca_file", &config.gateway.tls_client_ca_file);
 
   SectionReader mqtt(file, "mqtt", root.get("mqtt"),
                      {"broker", "topic_prefix", "client_id", "mosquitto"}, &status);
@@ -394,12 +447,8 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
         absl::StrCat(node ? Where(file, node->source()) : file,
                      ": gateway.name: must be non-empty and free of the MQTT characters / + #"));
   }
-  if (auto listen = CheckListenAddress(config.gateway.grpc_listen,
-                                       config.gateway.allow_plaintext_non_loopback);
-      !listen.ok()) {
-    const toml::node* node = root.at_path("gateway.grpc_listen").node();
-    return absl::InvalidArgumentError(absl::StrCat(node ? Where(file, node->source()) : file,
-                                                   ": gateway.grpc_listen: ", listen.message()));
+  if (absl::Status security = CheckApiSecurity(root, file, config.gateway); !security.ok()) {
+    return security;
   }
   for (const char* key : {"wrapper_listen", "hdlc_listen"}) {
     const std::string& address = std::string_view(key) == "wrapper_listen"
@@ -430,6 +479,10 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
     make_absolute(config.gateway.run_dir);  // empty: <data_dir>/run
   if (!config.dlms.key_store.empty()) {
     config.dlms.key_store = std::filesystem::absolute(config.dlms.key_store).lexically_normal();
+  }
+  for (std::string* path : {&config.gateway.api_tokens_file, &config.gateway.tls_cert_file,
+                            &config.gateway.tls_key_file, &config.gateway.tls_client_ca_file}) {
+    if (!path->empty()) *path = std::filesystem::absolute(*path).lexically_normal();
   }
   return config;
 }

@@ -27,6 +27,18 @@ struct GatewaySection {
   // Lets grpc_listen name a non-loopback address without TLS: for a development container
   // whose ports are published on the host's loopback only (design.md "Secure by default").
   bool allow_plaintext_non_loopback = false;
+  // gRPC API security (docs/api.md). Paths are made absolute like data_dir; empty: off.
+  // Bearer tokens, one "name token" pair per line; the file must be mode 0600 or stricter
+  // (gateway/api/api_security.h reads it when the gateway starts).
+  std::string api_tokens_file;
+  // TLS: the server's certificate chain and private key (PEM), both or neither.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // CA (PEM) whose client certificates are required on every connection and then
+  // authenticate the caller without a token (mutual TLS). Needs tls_cert_file.
+  std::string tls_client_ca_file;
+
+  bool TlsConfigured() const { return !tls_cert_file.empty(); }
 };
 
 struct MqttSection {

@@ -33,10 +33,8 @@ absl::Status CheckListenAddress(std::string_view address_text, bool allow_non_lo
       host == "::1") {
     return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("'", address,
-                   "' is not a loopback address; listening beyond loopback needs TLS, "
-                   "which this version does not offer yet"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "'", address, "' is not a loopback address; a plain-text listener stays on loopback"));
 }
 
 }  // namespace vmuc

@@ -1,5 +1,6 @@
 // Listen-address policy (design.md, "Secure by default"): plain-text listeners only on
-// loopback; a non-loopback address needs TLS, which comes with the API issue's TLS support.
+// loopback; beyond it the gRPC API needs TLS (common/config.cc, CheckApiSecurity) or the
+// explicit plain-text opt-in.
 #ifndef VMUC_COMMON_LISTEN_ADDRESS_H_
 #define VMUC_COMMON_LISTEN_ADDRESS_H_
 

@@ -15,8 +15,8 @@
 #include "gateway/api/gateway_service.h"
 #include "gateway/collector/collector.h"
 #include "gateway/collector/dlms_reader.h"
-#include "gateway/collector/mqtt_payloads.h"
-#include "gateway/mqtt/publisher.h"
+#include "gateway/mqtt/json_profile.h"
+#include "gateway/mqtt/outbox_publisher.h"
 #include "gateway/passthrough/dlms_passthrough.h"
 #include "gateway/store/store.h"
 #include "radio_mesh/link_client.h"
@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
   WorkerStart start = StartWorker("vmuc-gateway", "collector, store, MQTT and gRPC", argc, argv);
   if (!start.config) return start.exit_code;
   const Config* config = &*start.config;
-  if (config->gateway.allow_plaintext_non_loopback &&
+  if (config->gateway.allow_plaintext_non_loopback && !config->gateway.TlsConfigured() &&
       !CheckListenAddress(config->gateway.grpc_listen).ok()) {
     // The config loader refuses a non-loopback address unless this opt-in is set.
     spdlog::warn(
@@ -67,24 +67,23 @@ int main(int argc, char** argv) {
                      config->source);
     return kExitBadConfig;
   }
-  // Two connections: the collector writes, the API reads; WAL lets them run side by side.
+  // Three connections: the collector writes, the API reads, the MQTT outbox reads events
+  // and moves its cursor; WAL lets them run side by side.
   auto writer = Store::Open(config->DatabasePath());
-  if (!writer.ok()) {
-    spdlog::critical("store: {}", writer.status().ToString());
-    return kExitFailure;
-  }
-  auto reader = Store::Open(config->DatabasePath());
-  if (!reader.ok()) {
-    spdlog::critical("store: {}", reader.status().ToString());
+  auto reader = writer.ok() ? Store::Open(config->DatabasePath()) : writer.status();
+  auto outbox = reader.ok() ? Store::Open(config->DatabasePath()) : reader.status();
+  if (!outbox.ok()) {
+    spdlog::critical("store: {}", outbox.status().ToString());
     return kExitFailure;
   }
   const auto clock = MakeClock(*config, start.flags.time_anchor_unix_us);
 
-  PahoPublisherOptions mqtt_options;
+  OutboxPublisherOptions mqtt_options;
   mqtt_options.broker_url = config->mqtt.broker;
   mqtt_options.client_id = config->MqttClientId();
-  mqtt_options.status_topic = GatewayStatusTopic(config->mqtt.topic_prefix, config->gateway.name);
-  auto publisher = PahoPublisher::Create(mqtt_options);
+  auto publisher = OutboxPublisher::Create(
+      mqtt_options, **outbox,
+      std::make_unique<JsonProfile>(config->mqtt.topic_prefix, config->gateway.name), *clock);
   if (!publisher.ok()) {
     spdlog::critical("{}: {}", config->source, AsStd(publisher.status().message()));
     return kExitBadConfig;
@@ -92,9 +91,9 @@ int main(int argc, char** argv) {
   (*publisher)->Start();
 
   EventHub hub;
+  hub.Subscribe([publisher = publisher->get()] { publisher->Wake(); });
   ShardLoop loop("collector", *clock);
-  Collector collector({config->gateway.name, config->mqtt.topic_prefix}, **writer, **publisher, hub,
-                      *clock);
+  Collector collector({}, **writer, hub, *clock);
 
   GatewayService service(**reader, hub);
   // A large mesh's topology (every node and link) runs past gRPC's 4 MB default.
@@ -102,19 +101,27 @@ int main(int argc, char** argv) {
   mesh_arguments.SetMaxReceiveMessageSize(radio_mesh::kMaxTopologyBytes);
   service.set_mesh_control(grpc::CreateCustomChannel(
       "unix:" + config->MeshSocketPath(), grpc::InsecureChannelCredentials(), mesh_arguments));
-  grpc::EnableDefaultHealthCheckService(true);
+  // GetGatewayStatus's uptime is wall-clock time, whatever the fleet's clock runs at.
+  const RealClock api_clock;
+  service.set_identity(
+      {.name = config->gateway.name, .started_at = api_clock.Now(), .clock = &api_clock});
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  int bound_port = 0;
-  builder.AddListeningPort(config->gateway.grpc_listen, grpc::InsecureServerCredentials(),
-                           &bound_port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || bound_port == 0) {
-    spdlog::critical("cannot listen on {} for gRPC", config->gateway.grpc_listen);
-    return kExitFailure;
+  service.set_live_figures([&collector, publisher = publisher->get(), store = reader->get()] {
+    auto last = store->LastEventSequence();
+    const uint64_t acked = publisher->acked_sequence();
+    return LiveFigures{.frames_accepted = collector.frames_accepted(),
+                       .frames_rejected = collector.frames_rejected(),
+                       .mqtt_connected = publisher->connected(),
+                       .mqtt_outbox_messages = last.ok() && *last > acked ? *last - acked : 0};
+  });
+  // TLS, bearer tokens and the open health service: gateway/api/api_security.h.
+  absl::StatusOr<ApiServer> api = StartApiServer(config->gateway, service);
+  if (!api.ok()) {
+    spdlog::critical("gRPC API: {}", AsStd(api.status().message()));
+    return api.status().code() == absl::StatusCode::kUnavailable ? kExitFailure : kExitBadConfig;
   }
-  spdlog::info("gRPC API on {}", config->gateway.grpc_listen);
+  std::unique_ptr<grpc::Server> server = std::move(api->server);
+  spdlog::info("gRPC API on {} ({})", config->gateway.grpc_listen, api->summary);
 
   radio_mesh::LinkClientOptions link_options;
   link_options.target = "unix:" + config->MeshSocketPath();

@@ -1,11 +1,19 @@
 // vmucctl: the command-line client of the vmuc.v1 gRPC API.
-// Exit codes: 0 ok, 2 bad arguments, 3 not found, 4 gateway unreachable, 1 anything else.
+// Exit codes: 0 ok, 2 bad arguments, 3 not found, 4 gateway unreachable, 5 not
+// authenticated (no token, or one the gateway does not accept), 1 anything else.
+// Credentials: --token, else --token-file, else $VMUCCTL_TOKEN, sent as the metadata
+// "authorization: Bearer <token>"; TLS when --tls-ca or --tls-cert is given
+// (docs/api.md).
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
+#include <tuple>
 
 #include "common/version.h"
 #include "gateway/ctl/ctl_format.h"
@@ -26,6 +34,8 @@ int ExitCodeFor(const grpc::Status& status) {
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return 4;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return 5;
     default:
       return 1;
   }
@@ -39,8 +49,36 @@ std::string Json(const google::protobuf::Message& message) {
   return out;
 }
 
-void SetDeadline(grpc::ClientContext& context) {
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+// Every call's context: the caller's token, and a 10 s deadline for a call that answers
+// once (a stream runs as long as it has something to say).
+class CallSetup {
+ public:
+  explicit CallSetup(std::string token) : token_(std::move(token)) {}
+  void Prepare(grpc::ClientContext& context, bool deadline = true) const {
+    if (deadline) {
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    }
+    if (!token_.empty()) context.AddMetadata("authorization", "Bearer " + token_);
+  }
+
+ private:
+  const std::string token_;
+};
+
+// A file's text; `secret`: refused when group or others may read it (as ssh does a key).
+absl::StatusOr<std::string> ReadFileText(const std::string& path, bool secret) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::perms perms = fs::status(path, error).permissions();
+  if (error) return absl::NotFoundError(path + ": " + error.message());
+  if (secret && (perms & (fs::perms::group_all | fs::perms::others_all)) != fs::perms::none) {
+    return absl::PermissionDeniedError(path + ": group or others may read it; chmod 600 it");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) return absl::NotFoundError(path + ": cannot read it");
+  return text.str();
 }
 
 }  // namespace
@@ -53,6 +91,25 @@ int main(int argc, char** argv) {
   bool json = false;
   app.add_option("-s,--server", server, "gateway gRPC address")->capture_default_str();
   app.add_flag("--json", json, "print JSON (one object per line) instead of tables");
+  std::string token;
+  std::string token_file;
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  app.add_option("--token", token,
+                 "bearer token for the API (visible to other users in the process list: "
+                 "prefer --token-file or VMUCCTL_TOKEN)");
+  app.add_option("--token-file", token_file,
+                 "file holding the bearer token (mode 600); default: $VMUCCTL_TOKEN")
+      ->excludes("--token");
+  app.add_option("--tls-ca", tls_ca,
+                 "connect with TLS, trusting the CA certificates (PEM) in this file");
+  auto* tls_key_option =
+      app.add_option("--tls-key", tls_key, "the client certificate's private key (PEM)");
+  app.add_option("--tls-cert", tls_cert,
+                 "connect with TLS, presenting this client certificate (PEM): mutual TLS")
+      ->needs(tls_key_option);
+  tls_key_option->needs("--tls-cert");
   app.set_version_flag("--version", std::string("vmucctl ") + kVersion);
 
   auto* meters_cmd = app.add_subcommand("meters", "list the meters the gateway knows");
@@ -64,6 +121,19 @@ int main(int argc, char** argv) {
   bool live = false;
   read_cmd->add_flag("--live", live,
                      "read the meter now over DLMS instead of the store (needs --obis)");
+  auto* meter_cmd = app.add_subcommand("meter", "one meter: node address, first and last seen");
+  meter_cmd->add_option("meter", meter_id, "16-digit meter number")->required();
+  auto* profile_cmd =
+      app.add_subcommand("profile", "a meter's stored load profile between two times");
+  std::string from_text;
+  std::string to_text;
+  bool csv = false;
+  profile_cmd->add_option("meter", meter_id, "16-digit meter number")->required();
+  profile_cmd->add_option("--from", from_text, "first capture time, e.g. 2026-01-01T00:00:00Z")
+      ->required();
+  profile_cmd->add_option("--to", to_text, "last capture time (inclusive)")->required();
+  profile_cmd->add_flag("--csv", csv, "CSV: captured_at,status,<obis>... (streamed)");
+  auto* status_cmd = app.add_subcommand("status", "the gateway: version, uptime, meters, figures");
   auto* health_cmd = app.add_subcommand(
       "health", "ask the gateway's gRPC health service (grpc.health.v1): SERVING exits 0");
   auto* events_cmd = app.add_subcommand("events", "gateway events");
@@ -93,15 +163,47 @@ int main(int argc, char** argv) {
     return app.exit(error) == 0 ? 0 : 2;
   }
 
+  // --token, else --token-file, else the environment.
+  if (!token_file.empty()) {
+    auto text = ReadFileText(token_file, /*secret=*/true);
+    auto parsed = text.ok() ? gateway::ParseTokenFile(*text) : text.status();
+    if (!parsed.ok()) {
+      std::cerr << "vmucctl: --token-file: " << token_file << ": " << parsed.status().message()
+                << "\n";
+      return 2;
+    }
+    token = *parsed;
+  } else if (token.empty()) {
+    if (const char* env = std::getenv("VMUCCTL_TOKEN"); env != nullptr) token = env;
+  }
+  const CallSetup calls(token);
+
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!tls_ca.empty() || !tls_cert.empty()) {
+    grpc::SslCredentialsOptions tls;  // no --tls-ca: the system's CA certificates
+    for (auto [option, path, out, secret] :
+         {std::tuple{"--tls-ca", &tls_ca, &tls.pem_root_certs, false},
+          std::tuple{"--tls-cert", &tls_cert, &tls.pem_cert_chain, false},
+          std::tuple{"--tls-key", &tls_key, &tls.pem_private_key, true}}) {
+      if (path->empty()) continue;
+      auto text = ReadFileText(*path, secret);
+      if (!text.ok()) {
+        std::cerr << "vmucctl: " << option << ": " << text.status().message() << "\n";
+        return 2;
+      }
+      *out = *text;
+    }
+    credentials = grpc::SslCredentials(tls);
+  }
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(radio_mesh::kMaxTopologyBytes);
-  auto channel = grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(), arguments);
+  auto channel = grpc::CreateCustomChannel(server, credentials, arguments);
   if (*health_cmd) {
     // The probe of the Docker health check and the package's tests: the standard
     // protocol, so any other gRPC health prober gets the same answer.
     auto health = grpc::health::v1::Health::NewStub(channel);
     grpc::ClientContext context;
-    SetDeadline(context);
+    calls.Prepare(context);
     grpc::health::v1::HealthCheckResponse response;
     const grpc::Status status = health->Check(&context, {}, &response);
     if (!status.ok()) return ExitCodeFor(status);
@@ -116,7 +218,7 @@ int main(int argc, char** argv) {
     v1::ListMetersRequest request;
     do {
       grpc::ClientContext context;
-      SetDeadline(context);
+      calls.Prepare(context);
       v1::ListMetersResponse response;
       const grpc::Status status = stub->ListMeters(&context, request, &response);
       if (!status.ok()) return ExitCodeFor(status);
@@ -132,7 +234,7 @@ int main(int argc, char** argv) {
   }
   if (*read_cmd) {
     grpc::ClientContext context;
-    SetDeadline(context);
+    calls.Prepare(context);
     v1::ReadRegistersRequest request;
     request.set_meter_id(meter_id);
     for (const auto& code : obis) request.add_obis(code);
@@ -145,7 +247,7 @@ int main(int argc, char** argv) {
   }
   if (*topology_cmd) {
     grpc::ClientContext context;
-    SetDeadline(context);
+    calls.Prepare(context);
     v1::GetMeshTopologyRequest request;
     request.set_all_links(all_links);
     v1::MeshTopology response;
@@ -183,16 +285,77 @@ int main(int argc, char** argv) {
       return 2;
     }
     grpc::ClientContext context;
-    SetDeadline(context);
+    calls.Prepare(context);
     v1::InjectMeshFaultResponse response;
     const grpc::Status status = stub->InjectMeshFault(&context, *request, &response);
     if (!status.ok()) return ExitCodeFor(status);
     std::cout << (json ? Json(response) + "\n" : "applied\n");
     return 0;
   }
+  if (*meter_cmd) {
+    grpc::ClientContext context;
+    calls.Prepare(context);
+    v1::GetMeterRequest request;
+    request.set_meter_id(meter_id);
+    v1::Meter response;
+    const grpc::Status status = stub->GetMeter(&context, request, &response);
+    if (!status.ok()) return ExitCodeFor(status);
+    std::cout << (json ? Json(response) + "\n" : gateway::MetersTable({response}));
+    return 0;
+  }
+  if (*status_cmd) {
+    grpc::ClientContext context;
+    calls.Prepare(context);
+    v1::GatewayStatus response;
+    const grpc::Status status = stub->GetGatewayStatus(&context, {}, &response);
+    if (!status.ok()) return ExitCodeFor(status);
+    std::cout << (json ? Json(response) + "\n" : gateway::StatusTable(response));
+    return 0;
+  }
+  if (*profile_cmd) {
+    v1::ReadLoadProfileRequest request;
+    request.set_meter_id(meter_id);
+    for (auto [option, text, out] : {std::tuple{"--from", &from_text, request.mutable_from_time()},
+                                     std::tuple{"--to", &to_text, request.mutable_to_time()}}) {
+      auto parsed = gateway::ParseTimeOption(option, *text);
+      if (!parsed.ok()) {
+        std::cerr << "vmucctl: profile: " << parsed.status().message() << "\n";
+        return 2;
+      }
+      *out = *parsed;
+    }
+    grpc::ClientContext context;
+    calls.Prepare(context, /*deadline=*/false);  // a long range streams for a while
+    auto reader = stub->ReadLoadProfile(&context, request);
+    v1::LoadProfileChunk chunk;
+    gateway::ProfileCsv profile_csv;
+    std::vector<v1::LoadProfileChunk> chunks;  // the table needs every row for its widths
+    while (reader->Read(&chunk)) {
+      if (json) {
+        std::cout << Json(chunk) << "\n";
+      } else if (csv) {
+        auto lines = profile_csv.Add(chunk);
+        if (!lines.ok()) {
+          context.TryCancel();
+          std::cout.flush();
+          std::cerr << "vmucctl: profile: " << lines.status().message() << "\n";
+          return 1;
+        }
+        std::cout << *lines;
+      } else {
+        chunks.push_back(chunk);
+      }
+    }
+    const grpc::Status status = reader->Finish();
+    if (!status.ok()) return ExitCodeFor(status);
+    if (json) return 0;
+    std::cout << (csv ? profile_csv.Finish() : gateway::ProfileTable(chunks));
+    std::cout.flush();
+    return std::cout ? 0 : 1;
+  }
   // events
   grpc::ClientContext context;
-  if (!follow) SetDeadline(context);
+  calls.Prepare(context, /*deadline=*/!follow);
   v1::StreamEventsRequest request;
   request.set_after_sequence(after);
   request.set_no_follow(!follow);

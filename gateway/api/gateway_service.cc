@@ -1,7 +1,9 @@
 #include "gateway/api/gateway_service.h"
 
+#include <google/protobuf/arena.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -9,8 +11,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
+#include "common/version.h"
 #include "dlms/obis.h"
 #include "dlms/units.h"
+#include "gateway/api/api_security.h"
 
 namespace vmuc::gateway {
 namespace {
@@ -18,6 +22,15 @@ namespace {
 constexpr int kDefaultPageSize = 1000;
 constexpr int kMaxPageSize = 10000;
 constexpr int kEventPage = 256;
+// ReadLoadProfile: rows per store read, and entries per message. A message of 1000
+// entries (some 50 kB with 8 channels) keeps the per-message costs (a reactor round, a
+// flow-control step, the framing) far below the per-row ones; one message per row would
+// cap the stream well under the 500 000 rows/s it is meant for.
+constexpr int kProfilePageRows = 1000;
+constexpr int kProfileChunkEntries = 1000;
+// The span of TimePoint (nanoseconds in int64: years 1677 to 2262), in seconds, to which
+// a request's (valid, years 1 to 9999) time stamps are clamped before they reach the store.
+constexpr int64_t kMaxStoreSeconds = 9'000'000'000;
 
 }  // namespace
 
@@ -75,6 +88,27 @@ grpc::ServerUnaryReactor* Reply(grpc::CallbackServerContext* context, grpc::Stat
   auto* reactor = context->DefaultReactor();
   reactor->Finish(std::move(status));
   return reactor;
+}
+
+// A server stream that ends at once with `status` (a refused or invalid request).
+template <typename Message>
+class RefusedStream final : public grpc::ServerWriteReactor<Message> {
+ public:
+  explicit RefusedStream(grpc::Status status) { this->Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+// google/protobuf/timestamp.proto: seconds within 0001-01-01 and 9999-12-31, nanos within
+// [0, 1e9). A missing time stamp is refused rather than read as 1970.
+grpc::Status CheckTimestamp(absl::string_view field, bool present,
+                            const google::protobuf::Timestamp& timestamp) {
+  if (!present) return Invalid(field, "required");
+  if (timestamp.seconds() < -62'135'596'800 || timestamp.seconds() > 253'402'300'799 ||
+      timestamp.nanos() < 0 || timestamp.nanos() > 999'999'999) {
+    return Invalid(field, absl::StrCat("not a valid time stamp (seconds ", timestamp.seconds(),
+                                       ", nanos ", timestamp.nanos(), ")"));
+  }
+  return grpc::Status::OK;
 }
 
 // Streams stored events after a sequence, then (following) new ones as the hub wakes it.
@@ -158,7 +192,132 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event> {
   bool finished_ = false;
 };
 
+// Streams a meter's stored load profile over [from_s, to_s] (whole seconds, inclusive):
+// reads a page of rows from the store, packs them into chunks of up to
+// kProfileChunkEntries entries sharing one channel list, writes one chunk at a time
+// (gRPC's flow control: the next chunk is built only once the client took the last), and
+// reads the next page when the rows run out. A cancelled call stops at the next write.
+class ProfileStream final : public grpc::ServerWriteReactor<v1::LoadProfileChunk> {
+ public:
+  ProfileStream(Store& store, std::string meter_id, int64_t from_s, int64_t to_s)
+      : store_(store),
+        meter_id_(std::move(meter_id)),
+        next_from_s_(from_s),
+        to_s_(to_s),
+        exhausted_(from_s > to_s),
+        arena_(ArenaOptions(arena_block_, sizeof(arena_block_))) {
+    std::lock_guard lock(mutex_);
+    WriteNextLocked();
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mutex_);
+    writing_ = false;
+    if (!ok || cancelled_) {
+      FinishOnce(grpc::Status::CANCELLED);
+      return;
+    }
+    WriteNextLocked();
+  }
+
+  void OnCancel() override {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+    if (!writing_) FinishOnce(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  static google::protobuf::ArenaOptions ArenaOptions(char* block, size_t size) {
+    google::protobuf::ArenaOptions options;
+    options.initial_block = block;
+    options.initial_block_size = size;
+    return options;
+  }
+
+  absl::Status ReadPageLocked() {
+    auto rows = store_.ReadProfile(meter_id_, FromUnixSeconds(next_from_s_), FromUnixSeconds(to_s_),
+                                   kProfilePageRows);
+    if (!rows.ok()) return rows.status();
+    page_ = std::move(*rows);
+    next_row_ = 0;
+    if (static_cast<int>(page_.size()) < kProfilePageRows) {
+      exhausted_ = true;
+    } else {
+      // Capture times are unique per meter (the table's key): the next page starts after.
+      next_from_s_ = ToUnixSeconds(page_.back().captured_at) + 1;
+      exhausted_ = next_from_s_ > to_s_;
+    }
+    return absl::OkStatus();
+  }
+
+  void WriteNextLocked() {
+    if (finished_) return;
+    // The previous chunk has been written: its memory is reused. The chunk lives on an
+    // arena over a block of this reactor, so steady streaming allocates nothing per row.
+    arena_.Reset();
+    chunk_ = google::protobuf::Arena::CreateMessage<v1::LoadProfileChunk>(&arena_);
+    while (chunk_->entries_size() < kProfileChunkEntries) {
+      if (next_row_ == page_.size()) {
+        if (exhausted_) break;
+        if (absl::Status status = ReadPageLocked(); !status.ok()) {
+          FinishOnce(FromAbsl(status));
+          return;
+        }
+        if (page_.empty()) break;
+      }
+      const ProfileRecord& row = page_[next_row_];
+      if (chunk_->entries_size() == 0) {
+        channels_ = row.channels;
+        for (const std::string& channel : channels_) chunk_->add_channels(channel);
+      } else if (row.channels != channels_) {
+        break;  // the meter's channels changed: the rest goes in a chunk of its own
+      }
+      v1::LoadProfileEntry* entry = chunk_->add_entries();
+      entry->mutable_captured_at()->set_seconds(ToUnixSeconds(row.captured_at));
+      entry->set_status(row.status);
+      entry->mutable_values()->Reserve(static_cast<int>(row.values.size()));
+      for (uint32_t value : row.values) entry->add_values(value);
+      entry->set_read_back(row.read_back);
+      ++next_row_;
+    }
+    if (chunk_->entries_size() == 0) {
+      FinishOnce(grpc::Status::OK);
+      return;
+    }
+    writing_ = true;
+    StartWrite(chunk_);
+  }
+
+  void FinishOnce(grpc::Status status) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(std::move(status));
+  }
+
+  Store& store_;
+  const std::string meter_id_;
+  std::mutex mutex_;
+  int64_t next_from_s_;
+  const int64_t to_s_;
+  bool exhausted_;  // no row left in the store for the range
+  std::vector<ProfileRecord> page_;
+  size_t next_row_ = 0;
+  std::vector<std::string> channels_;  // the current chunk's
+  alignas(std::max_align_t) char arena_block_[256 * 1024];
+  google::protobuf::Arena arena_;
+  v1::LoadProfileChunk* chunk_ = nullptr;  // on arena_
+  bool writing_ = false;
+  bool cancelled_ = false;
+  bool finished_ = false;
+};
+
 }  // namespace
+
+grpc::Status GatewayService::Admit(const grpc::CallbackServerContext& context) const {
+  return auth_ == nullptr ? grpc::Status::OK : auth_->Check(context);
+}
 
 void ToProto(const MeterRecord& record, v1::Meter* meter) {
   meter->set_meter_id(record.meter_id);
@@ -180,6 +339,7 @@ void ToProto(const RegisterRecord& record, v1::RegisterValue* value) {
 grpc::ServerUnaryReactor* GatewayService::ListMeters(grpc::CallbackServerContext* context,
                                                      const v1::ListMetersRequest* request,
                                                      v1::ListMetersResponse* response) {
+  if (grpc::Status admitted = Admit(*context); !admitted.ok()) return Reply(context, admitted);
   if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
     return Reply(context, Invalid("page_size", absl::StrCat("must be between 0 and ", kMaxPageSize,
                                                             ", got ", request->page_size())));
@@ -202,6 +362,7 @@ grpc::ServerUnaryReactor* GatewayService::ListMeters(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* GatewayService::GetMeter(grpc::CallbackServerContext* context,
                                                    const v1::GetMeterRequest* request,
                                                    v1::Meter* response) {
+  if (grpc::Status admitted = Admit(*context); !admitted.ok()) return Reply(context, admitted);
   if (grpc::Status status = CheckMeterId(request->meter_id()); !status.ok()) {
     return Reply(context, status);
   }
@@ -253,6 +414,7 @@ grpc::ServerUnaryReactor* GatewayService::ReadLive(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* GatewayService::ReadRegisters(grpc::CallbackServerContext* context,
                                                         const v1::ReadRegistersRequest* request,
                                                         v1::ReadRegistersResponse* response) {
+  if (grpc::Status admitted = Admit(*context); !admitted.ok()) return Reply(context, admitted);
   if (grpc::Status status = CheckMeterId(request->meter_id()); !status.ok()) {
     return Reply(context, status);
   }
@@ -275,8 +437,78 @@ grpc::ServerUnaryReactor* GatewayService::ReadRegisters(grpc::CallbackServerCont
 }
 
 grpc::ServerWriteReactor<v1::Event>* GatewayService::StreamEvents(
-    grpc::CallbackServerContext*, const v1::StreamEventsRequest* request) {
+    grpc::CallbackServerContext* context, const v1::StreamEventsRequest* request) {
+  if (grpc::Status admitted = Admit(*context); !admitted.ok()) {
+    return new RefusedStream<v1::Event>(admitted);
+  }
   return new EventStream(store_, hub_, request->after_sequence(), !request->no_follow());
+}
+
+grpc::ServerWriteReactor<v1::LoadProfileChunk>* GatewayService::ReadLoadProfile(
+    grpc::CallbackServerContext* context, const v1::ReadLoadProfileRequest* request) {
+  using Refused = RefusedStream<v1::LoadProfileChunk>;
+  if (grpc::Status admitted = Admit(*context); !admitted.ok()) return new Refused(admitted);
+  if (grpc::Status status = CheckMeterId(request->meter_id()); !status.ok()) {
+    return new Refused(status);
+  }
+  if (grpc::Status status =
+          CheckTimestamp("from_time", request->has_from_time(), request->from_time());
+      !status.ok()) {
+    return new Refused(status);
+  }
+  if (grpc::Status status = CheckTimestamp("to_time", request->has_to_time(), request->to_time());
+      !status.ok()) {
+    return new Refused(status);
+  }
+  const google::protobuf::Timestamp& from = request->from_time();
+  const google::protobuf::Timestamp& to = request->to_time();
+  if (std::pair(to.seconds(), to.nanos()) < std::pair(from.seconds(), from.nanos())) {
+    return new Refused(Invalid("to_time", "is before from_time"));
+  }
+  auto meter = FindMeter(store_, request->meter_id());
+  if (!meter.ok()) return new Refused(FromAbsl(meter.status()));
+  // Entries sit on whole seconds: the first at or after `from`, the last at or before `to`.
+  const int64_t from_s = std::clamp<int64_t>(from.seconds() + (from.nanos() > 0 ? 1 : 0),
+                                             -kMaxStoreSeconds, kMaxStoreSeconds);
+  const int64_t to_s = std::clamp<int64_t>(to.seconds(), -kMaxStoreSeconds, kMaxStoreSeconds);
+  return new ProfileStream(store_, request->meter_id(), from_s, to_s);
+}
+
+grpc::ServerUnaryReactor* GatewayService::GetGatewayStatus(
+    grpc::CallbackServerContext* context, const v1::GetGatewayStatusRequest* /*request*/,
+    v1::GatewayStatus* response) {
+  if (grpc::Status admitted = Admit(*context); !admitted.ok()) return Reply(context, admitted);
+  response->set_version(kVersion);
+  response->set_gateway_name(identity_.name);
+  if (identity_.clock != nullptr) {
+    ToTimestampOf(identity_.started_at, response->mutable_started_at());
+    const auto up =
+        std::chrono::floor<std::chrono::seconds>(identity_.clock->Now() - identity_.started_at);
+    response->set_uptime_s(static_cast<uint64_t>(std::max<int64_t>(0, up.count())));
+  }
+  // The store keeps no count: the meters are counted page by page (10 000 a read).
+  uint64_t meters = 0;
+  std::string after;
+  while (true) {
+    auto page = store_.ListMeters(after, kMaxPageSize);
+    if (!page.ok()) return Reply(context, FromAbsl(page.status()));
+    meters += page->size();
+    if (static_cast<int>(page->size()) < kMaxPageSize) break;
+    after = page->back().meter_id;
+  }
+  response->set_meter_count(meters);
+  auto last = store_.LastEventSequence();
+  if (!last.ok()) return Reply(context, FromAbsl(last.status()));
+  response->set_last_event_sequence(*last);
+  if (live_figures_) {
+    const LiveFigures figures = live_figures_();
+    v1::GatewayLiveFigures* live = response->mutable_live();
+    live->set_frames_accepted(figures.frames_accepted);
+    live->set_frames_rejected(figures.frames_rejected);
+    live->set_mqtt_connected(figures.mqtt_connected);
+    live->set_mqtt_outbox_messages(figures.mqtt_outbox_messages);
+  }
+  return Reply(context, grpc::Status::OK);
 }
 
 namespace {
@@ -307,6 +539,7 @@ grpc::Status FromMesh(const grpc::Status& status) {
 grpc::ServerUnaryReactor* GatewayService::GetMeshTopology(grpc::CallbackServerContext* context,
                                                           const v1::GetMeshTopologyRequest* request,
                                                           v1::MeshTopology* response) {
+  if (grpc::Status admitted = Admit(*context); !admitted.ok()) return Reply(context, admitted);
   if (!mesh_control_) {
     return Reply(context, grpc::Status(grpc::StatusCode::UNAVAILABLE, "no link to vmuc-mesh"));
   }
@@ -325,6 +558,7 @@ grpc::ServerUnaryReactor* GatewayService::GetMeshTopology(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* GatewayService::InjectMeshFault(grpc::CallbackServerContext* context,
                                                           const v1::MeshFault* request,
                                                           v1::InjectMeshFaultResponse* response) {
+  if (grpc::Status admitted = Admit(*context); !admitted.ok()) return Reply(context, admitted);
   if (request->action() == v1::MeshFault::ACTION_UNSPECIFIED) {
     return Reply(context, Invalid("action", "name the fault (kill, revive, degrade ...)"));
   }

@@ -6,7 +6,6 @@
 
 #include "common/strings.h"
 #include "gateway/api/gateway_service.h"
-#include "gateway/collector/mqtt_payloads.h"
 #include "meters/cosem/push_list.h"
 #include "vmuc/v1/gateway.pb.h"
 
@@ -15,7 +14,6 @@ namespace vmuc::gateway {
 void Collector::OnFrames(const std::vector<Frame>& frames) {
   const TimePoint now = clock_.Now();
   std::vector<ReadingBatch> batches;
-  std::vector<TimePoint> captured;
   for (const Frame& frame : frames) {
     if (frame.kind != PayloadKind::kDlmsApdu) {
       ++frames_rejected_;
@@ -50,7 +48,6 @@ void Collector::OnFrames(const std::vector<Frame>& frames) {
       batch.registers.push_back(RegisterRecord{reg.obis.ToString(), reg.value, reg.scaler,
                                                static_cast<uint32_t>(reg.unit), push->captured_at});
     }
-    captured.push_back(push->captured_at);
     batches.push_back(std::move(batch));
   }
   if (batches.empty()) return;
@@ -88,14 +85,6 @@ void Collector::OnFrames(const std::vector<Frame>& frames) {
                   sequences.status().ToString());
     return;
   }
-  for (size_t i = 0; i < batches.size(); ++i) {
-    if (outcomes[i].new_registers.empty()) continue;
-    publisher_.Publish(
-        MeterTopic(options_.topic_prefix, options_.gateway_name, batches[i].meter_id, "readings"),
-        ReadingsJson(options_.gateway_name, batches[i].meter_id, captured[i],
-                     outcomes[i].new_registers),
-        /*retained=*/false);
-  }
   hub_.Notify();
 }
 
@@ -117,15 +106,41 @@ std::vector<ProfileRecord> RecordsOf(const std::vector<meters::ProfileRow>& rows
 
 }  // namespace
 
+absl::StatusOr<size_t> Collector::StoreProfileRows(const std::string& meter_id,
+                                                   const ProfileSource& source,
+                                                   const std::vector<meters::ProfileRow>& rows,
+                                                   bool read_back) {
+  auto make_event = [&](const std::vector<ProfileRecord>& new_rows) {
+    v1::Event event;
+    event.set_meter_id(meter_id);
+    ToTimestampOf(new_rows.back().captured_at, event.mutable_at());
+    v1::LoadProfile& profile = *event.mutable_load_profile();
+    profile.set_period_s(source.period_s);
+    for (const std::string& channel : source.channels) profile.add_channels(channel);
+    for (const ProfileRecord& record : new_rows) {
+      v1::LoadProfileRow& row = *profile.add_rows();
+      ToTimestampOf(record.captured_at, row.mutable_captured_at());
+      row.set_status(record.status);
+      for (uint32_t value : record.values) row.add_values(value);
+      row.set_read_back(record.read_back);
+    }
+    return event.SerializeAsString();
+  };
+  auto added = store_.StoreProfile({.meter_id = meter_id,
+                                    .period_s = source.period_s,
+                                    .rows = RecordsOf(rows, source.channels, read_back)},
+                                   make_event);
+  if (added.ok() && *added > 0) hub_.Notify();
+  return added;
+}
+
 bool Collector::StoreProfilePush(const Frame& frame, const meters::ProfilePush& push) {
   ProfileSource& source = profile_sources_[push.meter_id];
   source.node = frame.source;
   source.period_s = push.capture_period_s;
   source.channels.clear();
   for (const dlms::Obis& obis : push.channels) source.channels.push_back(obis.ToString());
-  auto added = store_.StoreProfile({.meter_id = push.meter_id,
-                                    .period_s = push.capture_period_s,
-                                    .rows = RecordsOf(push.rows, source.channels, false)});
+  auto added = StoreProfileRows(push.meter_id, source, push.rows, /*read_back=*/false);
   if (!added.ok()) {
     // Not stored: the entries stay in the meter and gap filling reads them later.
     ++frames_rejected_;
@@ -193,9 +208,7 @@ void Collector::OnProfileRead(const std::string& meter_id, TimePoint from, TimeP
                  rows.status().ToString());
     return;
   }
-  auto added = store_.StoreProfile({.meter_id = meter_id,
-                                    .period_s = source.period_s,
-                                    .rows = RecordsOf(*rows, source.channels, true)});
+  auto added = StoreProfileRows(meter_id, source, *rows, /*read_back=*/true);
   if (!added.ok()) {
     spdlog::error("collector: load profile of {}: {}", meter_id, added.status().ToString());
     return;

@@ -2,12 +2,14 @@
 //
 // Decodes each uplink frame's DLMS data-notification (a register push or a load-profile
 // push), stores the readings and the events they cause in one SQLite transaction per batch, then
-// publishes them on MQTT and wakes the gRPC event streams. A frame that does not decode is logged
-// with its source node and counted; it never stops the batch. Runs on the gateway's loop thread
-// only.
+// wakes the event's readers: the gRPC event streams and the MQTT outbox
+// (gateway/mqtt/outbox_publisher.h), which publishes every stored event. A frame that does not
+// decode is logged with its source node and counted; it never stops the batch. Runs on the
+// gateway's loop thread only.
 #ifndef VMUC_GATEWAY_COLLECTOR_COLLECTOR_H_
 #define VMUC_GATEWAY_COLLECTOR_COLLECTOR_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -19,15 +21,12 @@
 #include "common/clock.h"
 #include "common/frame.h"
 #include "gateway/api/event_hub.h"
-#include "gateway/mqtt/publisher.h"
 #include "gateway/store/store.h"
 #include "meters/cosem/profile_push.h"
 
 namespace vmuc::gateway {
 
 struct CollectorOptions {
-  std::string gateway_name = "gw1";
-  std::string topic_prefix = "vmuc";
   // Entries read back per gap-filling read at most (a day of 15-minute entries): a long
   // outage is filled by several reads in a row, none of them unbounded.
   uint32_t max_entries_per_read = 96;
@@ -47,13 +46,8 @@ class ProfileReader {
 
 class Collector {
  public:
-  Collector(CollectorOptions options, Store& store, Publisher& publisher, EventHub& hub,
-            const Clock& clock)
-      : options_(std::move(options)),
-        store_(store),
-        publisher_(publisher),
-        hub_(hub),
-        clock_(clock) {}
+  Collector(CollectorOptions options, Store& store, EventHub& hub, const Clock& clock)
+      : options_(std::move(options)), store_(store), hub_(hub), clock_(clock) {}
 
   void OnFrames(const std::vector<Frame>& frames);
 
@@ -71,7 +65,6 @@ class Collector {
  private:
   const CollectorOptions options_;
   Store& store_;
-  Publisher& publisher_;
   EventHub& hub_;
   const Clock& clock_;
   // What gap filling needs of a meter, from its latest profile push.
@@ -90,6 +83,10 @@ class Collector {
     std::map<int64_t, int64_t> settled_s;
   };
   bool StoreProfilePush(const Frame& frame, const meters::ProfilePush& push);
+  // Stores entries of a meter's profile with the event that reports the new ones.
+  absl::StatusOr<size_t> StoreProfileRows(const std::string& meter_id, const ProfileSource& source,
+                                          const std::vector<meters::ProfileRow>& rows,
+                                          bool read_back);
   // The answer to a read the collector asked its reader for.
   void OnProfileRead(const std::string& meter_id, TimePoint from, TimePoint to,
                      absl::StatusOr<std::vector<meters::ProfileRow>> rows);
@@ -97,11 +94,12 @@ class Collector {
 
   ProfileReader* profile_reader_ = nullptr;
   std::map<std::string, ProfileSource> profile_sources_;
-  uint64_t frames_accepted_ = 0;
-  uint64_t frames_rejected_ = 0;
-  uint64_t profile_entries_pushed_ = 0;
-  uint64_t profile_entries_read_back_ = 0;
-  uint64_t profile_reads_failed_ = 0;
+  // Written on the collector's thread, read by any (the API's status).
+  std::atomic<uint64_t> frames_accepted_ = 0;
+  std::atomic<uint64_t> frames_rejected_ = 0;
+  std::atomic<uint64_t> profile_entries_pushed_ = 0;
+  std::atomic<uint64_t> profile_entries_read_back_ = 0;
+  std::atomic<uint64_t> profile_reads_failed_ = 0;
 };
 
 }  // namespace vmuc::gateway

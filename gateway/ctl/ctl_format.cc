@@ -3,9 +3,13 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/strings.h"
 #include "common/time.h"
 
 namespace vmuc::gateway {
@@ -160,6 +164,123 @@ absl::StatusOr<v1::MeshFault> ParseMeshFault(const std::vector<std::string>& arg
       break;
   }
   return fault;
+}
+
+absl::StatusOr<google::protobuf::Timestamp> ParseTimeOption(std::string_view option,
+                                                            std::string_view text) {
+  auto t = ParseRfc3339(text);
+  if (!t.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(AsAbsl(option), ": '", AsAbsl(text),
+                     "' is not an RFC 3339 UTC time (e.g. 2026-01-01T00:00:00Z)"));
+  }
+  const int64_t ns = t->time_since_epoch().count();
+  // Floor division: an instant before 1970 keeps its nanos within [0, 1e9).
+  int64_t seconds = ns / 1'000'000'000;
+  int64_t nanos = ns % 1'000'000'000;
+  if (nanos < 0) {
+    nanos += 1'000'000'000;
+    --seconds;
+  }
+  google::protobuf::Timestamp timestamp;
+  timestamp.set_seconds(seconds);
+  timestamp.set_nanos(static_cast<int32_t>(nanos));
+  return timestamp;
+}
+
+absl::StatusOr<std::string> ProfileCsv::Add(const v1::LoadProfileChunk& chunk) {
+  std::string out;
+  if (chunk.entries_size() == 0) return out;
+  const std::vector<std::string> channels(chunk.channels().begin(), chunk.channels().end());
+  if (!header_written_) {
+    channels_ = channels;
+    out = absl::StrCat("captured_at,status", channels_.empty() ? "" : ",",
+                       absl::StrJoin(channels_, ","), "\n");
+    header_written_ = true;
+  } else if (channels != channels_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the meter's channels change at ", FormatTimestamp(chunk.entries(0).captured_at()), " (",
+        absl::StrJoin(channels, ","), "); export the ranges before and after apart"));
+  }
+  for (const v1::LoadProfileEntry& entry : chunk.entries()) {
+    absl::StrAppend(&out, FormatTimestamp(entry.captured_at()), ",", entry.status());
+    for (int64_t value : entry.values()) absl::StrAppend(&out, ",", value);
+    out += '\n';
+  }
+  return out;
+}
+
+std::string ProfileCsv::Finish() const {
+  return header_written_ ? std::string() : std::string("captured_at,status\n");
+}
+
+std::string ProfileTable(const std::vector<v1::LoadProfileChunk>& chunks) {
+  std::string out;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> channels;
+  auto flush = [&] {
+    if (rows.size() > 1) absl::StrAppend(&out, out.empty() ? "" : "\n", FormatTable(rows));
+    rows.clear();
+  };
+  for (const v1::LoadProfileChunk& chunk : chunks) {
+    if (chunk.entries_size() == 0) continue;
+    const std::vector<std::string> chunk_channels(chunk.channels().begin(), chunk.channels().end());
+    if (rows.empty() || chunk_channels != channels) {
+      flush();
+      channels = chunk_channels;
+      rows.push_back({"CAPTURED AT", "STATUS"});
+      rows.back().insert(rows.back().end(), channels.begin(), channels.end());
+      rows.back().push_back("READ BACK");
+    }
+    for (const v1::LoadProfileEntry& entry : chunk.entries()) {
+      std::vector<std::string> row = {FormatTimestamp(entry.captured_at()),
+                                      absl::StrCat(entry.status())};
+      for (int64_t value : entry.values()) row.push_back(absl::StrCat(value));
+      row.push_back(entry.read_back() ? "yes" : "no");
+      rows.push_back(std::move(row));
+    }
+  }
+  flush();
+  return out;
+}
+
+std::string FormatUptime(uint64_t seconds) {
+  const uint64_t days = seconds / 86'400;
+  const std::string clock =
+      absl::StrFormat("%02d:%02d:%02d", (seconds / 3600) % 24, (seconds / 60) % 60, seconds % 60);
+  return days > 0 ? absl::StrCat(days, "d ", clock) : clock;
+}
+
+std::string StatusTable(const v1::GatewayStatus& status) {
+  const bool live = status.has_live();
+  auto figure = [live](uint64_t value) { return live ? absl::StrCat(value) : std::string("-"); };
+  std::vector<std::vector<std::string>> rows = {
+      {"GATEWAY", status.gateway_name()},
+      {"VERSION", status.version()},
+      {"STARTED", status.has_started_at() ? FormatTimestamp(status.started_at()) : "-"},
+      {"UPTIME", status.has_started_at() ? FormatUptime(status.uptime_s()) : "-"},
+      {"METERS", absl::StrCat(status.meter_count())},
+      {"LAST EVENT", absl::StrCat(status.last_event_sequence())},
+      {"FRAMES ACCEPTED", figure(status.live().frames_accepted())},
+      {"FRAMES REJECTED", figure(status.live().frames_rejected())},
+      {"MQTT", live ? (status.live().mqtt_connected() ? "connected" : "disconnected") : "-"},
+      {"MQTT OUTBOX", figure(status.live().mqtt_outbox_messages())},
+  };
+  return FormatTable(rows);
+}
+
+absl::StatusOr<std::string> ParseTokenFile(std::string_view text) {
+  for (absl::string_view line : absl::StrSplit(AsAbsl(text), '\n')) {
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line.front() == '#') continue;
+    if (std::any_of(line.begin(), line.end(),
+                    [](char c) { return absl::ascii_isspace(static_cast<unsigned char>(c)); })) {
+      return absl::InvalidArgumentError(
+          "the token's line has a blank inside; the file holds the token alone");
+    }
+    return std::string(line);
+  }
+  return absl::InvalidArgumentError("no token in the file (only blank or # lines)");
 }
 
 }  // namespace vmuc::gateway

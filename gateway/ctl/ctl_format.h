@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -26,6 +27,41 @@ std::string EventLine(const v1::Event& event);
 // `vmucctl mesh-fault` arguments: kill NODE | revive NODE | degrade NODE PEER DB |
 // partition X0 Y0 X1 Y1 | heal | restart-collector. InvalidArgument naming the argument.
 absl::StatusOr<v1::MeshFault> ParseMeshFault(const std::vector<std::string>& args);
+
+// `vmucctl profile --from/--to`: an RFC 3339 UTC time ("2026-01-01T00:00:00Z", optional
+// .fff). InvalidArgument naming `option`.
+absl::StatusOr<google::protobuf::Timestamp> ParseTimeOption(std::string_view option,
+                                                            std::string_view text);
+
+// `vmucctl profile --csv`, streamed: the header "captured_at,status,<obis>..." before the
+// first entry, then one line per entry: RFC 3339 capture time, the AMR status and each
+// channel's raw integer, exactly as stored. Feed the chunks in order. One CSV has one set
+// of columns: a chunk whose channels differ from the first's is refused
+// (FailedPrecondition naming the entry's time, so the range can be split there).
+class ProfileCsv {
+ public:
+  absl::StatusOr<std::string> Add(const v1::LoadProfileChunk& chunk);
+  // The header alone when no entry came (its channels unknown: "captured_at,status").
+  std::string Finish() const;
+
+ private:
+  bool header_written_ = false;
+  std::vector<std::string> channels_;
+};
+
+// `vmucctl profile` as a table: CAPTURED AT, STATUS, one column per channel and READ BACK;
+// a new header where the channels change.
+std::string ProfileTable(const std::vector<v1::LoadProfileChunk>& chunks);
+
+// "3d 04:05:06", or "04:05:06" under a day.
+std::string FormatUptime(uint64_t seconds);
+// `vmucctl status`: one "NAME  value" line per figure; "-" for a live figure the gateway
+// does not report.
+std::string StatusTable(const v1::GatewayStatus& status);
+
+// `vmucctl --token-file`: the token is the file's first line that is neither blank nor a
+// '#' comment, trimmed. InvalidArgument when there is none, or the line has a blank inside.
+absl::StatusOr<std::string> ParseTokenFile(std::string_view text);
 
 }  // namespace vmuc::gateway
 

@@ -14,7 +14,7 @@ namespace {
 
 // Schema migrations, applied in order; the index + 1 is the user_version after each.
 // Never edit a shipped migration: add a new one.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     R"sql(
     CREATE TABLE meters (
       meter_id        TEXT PRIMARY KEY,
@@ -48,6 +48,20 @@ constexpr std::array<const char*, 2> kMigrations = {
       channel_values  TEXT NOT NULL,   -- the values, comma-separated, in column order
       read_back       INTEGER NOT NULL,
       PRIMARY KEY (meter_id, captured_at_s)
+    ) WITHOUT ROWID;
+    )sql",
+    // 3: the MQTT outbox (issue 7). The events table is the outbox's queue: each MQTT
+    // profile keeps the sequence up to which the broker has acknowledged every message, so
+    // an event leaves the outbox only with its PUBACK. gateway_state keeps small counters
+    // that must survive restarts (the Sparkplug bdSeq).
+    R"sql(
+    CREATE TABLE mqtt_outbox (
+      profile         TEXT PRIMARY KEY,
+      acked_sequence  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE gateway_state (
+      key             TEXT PRIMARY KEY,
+      value           INTEGER NOT NULL
     ) WITHOUT ROWID;
     )sql",
 };
@@ -91,6 +105,7 @@ struct Store::Statements {
   SqliteStatement list_meters, get_meter, latest_registers, latest_register, events_after,
       last_event;
   SqliteStatement insert_profile, profile_gaps, read_profile;
+  SqliteStatement outbox_acked, set_outbox_acked, state_value, set_state_value;
 };
 
 Store::Store(SqliteDb db) : db_(std::move(db)) {}
@@ -161,6 +176,14 @@ absl::Status Store::Prepare() {
        "SELECT captured_at_s, status, channels, channel_values, read_back FROM load_profile"
        " WHERE meter_id = ?1 AND captured_at_s BETWEEN ?2 AND ?3 ORDER BY captured_at_s"
        " LIMIT ?4"},
+      {&statements_->outbox_acked, "SELECT acked_sequence FROM mqtt_outbox WHERE profile = ?1"},
+      {&statements_->set_outbox_acked,
+       "INSERT INTO mqtt_outbox (profile, acked_sequence) VALUES (?1, ?2) ON CONFLICT (profile)"
+       " DO UPDATE SET acked_sequence = max(acked_sequence, ?2)"},
+      {&statements_->state_value, "SELECT value FROM gateway_state WHERE key = ?1"},
+      {&statements_->set_state_value,
+       "INSERT INTO gateway_state (key, value) VALUES (?1, ?2) ON CONFLICT (key)"
+       " DO UPDATE SET value = ?2"},
   };
   for (const auto& [statement, sql] : all) {
     VMUC_ASSIGN_OR_RETURN(*statement, db_.Prepare(sql));
@@ -202,11 +225,8 @@ absl::StatusOr<std::vector<uint64_t>> Store::StoreBatches(
         if (sqlite3_changes(db_.get()) == 1) stored.new_registers.push_back(reg);
       }
       for (const std::string& event : make_events(batch, stored)) {
-        SqliteUse insert(s.insert_event);
-        sqlite3_bind_blob(*insert, 1, event.data(), static_cast<int>(event.size()),
-                          SQLITE_TRANSIENT);
-        if (sqlite3_step(*insert) != SQLITE_DONE) return Error("insert event");
-        sequences.push_back(static_cast<uint64_t>(sqlite3_last_insert_rowid(db_.get())));
+        VMUC_ASSIGN_OR_RETURN(const uint64_t sequence, InsertEvent(event));
+        sequences.push_back(sequence);
       }
     }
     return absl::OkStatus();
@@ -218,7 +238,16 @@ absl::StatusOr<std::vector<uint64_t>> Store::StoreBatches(
   return sequences;
 }
 
-absl::StatusOr<size_t> Store::StoreProfile(const ProfileBatch& batch) {
+absl::StatusOr<uint64_t> Store::InsertEvent(const std::string& event) {
+  SqliteUse insert(statements_->insert_event);
+  sqlite3_bind_blob(*insert, 1, event.data(), static_cast<int>(event.size()), SQLITE_TRANSIENT);
+  if (sqlite3_step(*insert) != SQLITE_DONE) return Error("insert event");
+  return static_cast<uint64_t>(sqlite3_last_insert_rowid(db_.get()));
+}
+
+absl::StatusOr<size_t> Store::StoreProfile(
+    const ProfileBatch& batch,
+    const std::function<std::string(const std::vector<ProfileRecord>&)>& make_event) {
   if (batch.period_s == 0) return absl::InvalidArgumentError("load profile: period 0");
   std::lock_guard lock(mutex_);
   Statements& s = *statements_;
@@ -227,6 +256,7 @@ absl::StatusOr<size_t> Store::StoreProfile(const ProfileBatch& batch) {
     if (sqlite3_step(*begin) != SQLITE_DONE) return Error("BEGIN");
   }
   size_t added = 0;
+  std::vector<ProfileRecord> new_rows;
   auto body = [&]() -> absl::Status {
     for (const ProfileRecord& row : batch.rows) {
       if (row.values.size() != row.channels.size()) {
@@ -243,9 +273,13 @@ absl::StatusOr<size_t> Store::StoreProfile(const ProfileBatch& batch) {
       BindText(*insert, 6, absl::StrJoin(row.values, ","));
       sqlite3_bind_int(*insert, 7, row.read_back ? 1 : 0);
       if (sqlite3_step(*insert) != SQLITE_DONE) return Error("insert load profile");
-      added += static_cast<size_t>(sqlite3_changes(db_.get()));
+      if (sqlite3_changes(db_.get()) == 1) {
+        ++added;
+        if (make_event) new_rows.push_back(row);
+      }
     }
-    return absl::OkStatus();
+    if (new_rows.empty()) return absl::OkStatus();
+    return InsertEvent(make_event(new_rows)).status();
   };
   absl::Status status = body();
   SqliteUse end(status.ok() ? s.commit : s.rollback);
@@ -380,6 +414,44 @@ absl::StatusOr<uint64_t> Store::LastEventSequence() {
   SqliteUse q(statements_->last_event);
   if (sqlite3_step(*q) != SQLITE_ROW) return Error("last event");
   return static_cast<uint64_t>(sqlite3_column_int64(*q, 0));
+}
+
+absl::StatusOr<uint64_t> Store::OutboxAcked(const std::string& profile) {
+  std::lock_guard lock(mutex_);
+  SqliteUse q(statements_->outbox_acked);
+  BindText(*q, 1, profile);
+  const int rc = sqlite3_step(*q);
+  if (rc == SQLITE_ROW) return static_cast<uint64_t>(sqlite3_column_int64(*q, 0));
+  if (rc != SQLITE_DONE) return Error("outbox cursor");
+  return 0;
+}
+
+absl::Status Store::SetOutboxAcked(const std::string& profile, uint64_t sequence) {
+  std::lock_guard lock(mutex_);
+  SqliteUse q(statements_->set_outbox_acked);
+  BindText(*q, 1, profile);
+  sqlite3_bind_int64(*q, 2, static_cast<int64_t>(sequence));
+  if (sqlite3_step(*q) != SQLITE_DONE) return Error("set outbox cursor");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> Store::StateValue(const std::string& key, int64_t if_absent) {
+  std::lock_guard lock(mutex_);
+  SqliteUse q(statements_->state_value);
+  BindText(*q, 1, key);
+  const int rc = sqlite3_step(*q);
+  if (rc == SQLITE_ROW) return sqlite3_column_int64(*q, 0);
+  if (rc != SQLITE_DONE) return Error("gateway state");
+  return if_absent;
+}
+
+absl::Status Store::SetStateValue(const std::string& key, int64_t value) {
+  std::lock_guard lock(mutex_);
+  SqliteUse q(statements_->set_state_value);
+  BindText(*q, 1, key);
+  sqlite3_bind_int64(*q, 2, value);
+  if (sqlite3_step(*q) != SQLITE_DONE) return Error("set gateway state");
+  return absl::OkStatus();
 }
 
 }  // namespace vmuc::gateway

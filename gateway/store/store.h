@@ -9,6 +9,7 @@
 #define VMUC_GATEWAY_STORE_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -102,8 +103,12 @@ class Store {
           make_events);
 
   // Stores load-profile entries in one transaction; an entry already stored (same meter
-  // and capture time) is kept as it is. Returns how many were new.
-  absl::StatusOr<size_t> StoreProfile(const ProfileBatch& batch);
+  // and capture time) is kept as it is. When `make_event` is set and some entries are new,
+  // the event it makes of them is appended in the same transaction. Returns how many were
+  // new.
+  absl::StatusOr<size_t> StoreProfile(
+      const ProfileBatch& batch,
+      const std::function<std::string(const std::vector<ProfileRecord>&)>& make_event = {});
   // The holes in a meter's stored load profile, oldest first: where two consecutive
   // entries lie more than their period apart.
   absl::StatusOr<std::vector<ProfileGap>> ProfileGaps(const std::string& meter_id);
@@ -119,10 +124,23 @@ class Store {
   absl::StatusOr<std::vector<EventRecord>> EventsAfter(uint64_t after_sequence, int limit);
   absl::StatusOr<uint64_t> LastEventSequence();
 
+  // The MQTT outbox (gateway/mqtt/outbox_publisher.h): per MQTT profile, the event sequence
+  // up to which the broker has acknowledged everything (0: nothing yet). The cursor only
+  // moves forward.
+  absl::StatusOr<uint64_t> OutboxAcked(const std::string& profile);
+  absl::Status SetOutboxAcked(const std::string& profile, uint64_t sequence);
+
+  // Small named counters that outlive the process (the Sparkplug bdSeq).
+  absl::StatusOr<int64_t> StateValue(const std::string& key, int64_t if_absent);
+  absl::Status SetStateValue(const std::string& key, int64_t value);
+
  private:
   explicit Store(SqliteDb db);
   absl::Status Prepare() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   absl::Status Error(const char* what) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Appends one event; returns its sequence.
+  absl::StatusOr<uint64_t> InsertEvent(const std::string& event)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   std::mutex mutex_;
   SqliteDb db_ ABSL_GUARDED_BY(mutex_);

@@ -37,7 +37,7 @@ struct Reading {
 };
 
 std::optional<Reading> ParseReading(const std::string& json) {
-  static const std::regex kHead(R"re("meter":"(\d{16})","captured_at":"([^"]+)")re");
+  static const std::regex kHead(R"re("meter":"(\d{16})","seq":\d+,"captured_at":"([^"]+)")re");
   static const std::regex kRegister(
       R"re(\{"obis":"([0-9.]+)","value":(-?\d+),"scaler":0,"unit":"Wh"\})re");
   std::smatch head;

@@ -112,19 +112,53 @@ inline std::string DlmsSectionOnFreePorts() {
 struct TestBroker {
   // False if no port was free or mosquitto did not start.
   bool Start(const std::string& dir) {
-    auto port = PickFreeLoopbackPort();
-    if (!port.ok()) return false;
-    std::ofstream(dir + "/mosquitto.conf") << "listener " << *port << " 127.0.0.1\n"
-                                           << "allow_anonymous true\n";
+    auto free_port = PickFreeLoopbackPort();
+    if (!free_port.ok()) return false;
+    dir_ = dir;
+    port = *free_port;
+    // Persistence: subscriptions and queued messages of persistent sessions survive a
+    // restart (Restart stops the broker with SIGTERM, which saves them).
+    // Run as root, mosquitto drops to its own user, which cannot write the test's private
+    // dir: keep it root then (as another user the option does nothing).
+    std::ofstream(dir + "/mosquitto.conf")
+        << "listener " << port << " 127.0.0.1\n"
+        << (::geteuid() == 0 ? "user root\n" : "") << "allow_anonymous true\n"
+        << "persistence true\n"
+        << "persistence_location " << dir << "/\n"
+        << "max_queued_messages 0\n";
+    url = "tcp://127.0.0.1:" + std::to_string(port);
+    return Run();
+  }
+  // Stops the broker the way an operator does (SIGTERM: it saves its state and exits).
+  bool Stop() {
+    if (!process) return true;
+    process->Signal(SIGTERM);
+    const bool stopped = process->WaitFor(std::chrono::seconds(10)).has_value();
+    process.reset();
+    return stopped;
+  }
+  // Kills it outright (SIGKILL): whatever it held in memory is gone.
+  bool Kill() {
+    if (!process) return true;
+    process->Signal(SIGKILL);
+    const bool stopped = process->WaitFor(std::chrono::seconds(10)).has_value();
+    process.reset();
+    return stopped;
+  }
+  // Starts it again on the same port.
+  bool Run() {
     auto started =
-        TestProcess::Start({"mosquitto", "-c", dir + "/mosquitto.conf"}, dir + "/mosquitto.log");
+        TestProcess::Start({"mosquitto", "-c", dir_ + "/mosquitto.conf"}, dir_ + "/mosquitto.log");
     if (!started) return false;
     process.emplace(std::move(*started));
-    url = "tcp://127.0.0.1:" + std::to_string(*port);
     return true;
   }
   std::optional<TestProcess> process;
   std::string url;  // tcp://127.0.0.1:PORT
+  int port = 0;
+
+ private:
+  std::string dir_;
 };
 
 inline std::optional<pid_t> ReadPidFile(const std::string& path) {

@@ -78,6 +78,24 @@ INSTANTIATE_TEST_SUITE_P(
                 "bad.toml:2:15: gateway.grpc_listen: '0.0.0.0:50051' is not a loopback address"},
         BadCase{"[gateway]\nallow_plaintext_non_loopback = \"yes\"\n",
                 "bad.toml:2:32: gateway.allow_plaintext_non_loopback: must be true or false"},
+        BadCase{"[gateway]\ngrpc_listen = \"0.0.0.0:50051\"\n",
+                "is not a loopback address; beyond loopback the API needs TLS "
+                "(tls_cert_file and tls_key_file)"},
+        BadCase{"[gateway]\ngrpc_listen = \"0.0.0.0:50051\"\ntls_cert_file = \"c.pem\"\n"
+                "tls_key_file = \"k.pem\"\n",
+                "bad.toml:2:15: gateway.grpc_listen: '0.0.0.0:50051' is not a loopback address, "
+                "so callers must authenticate: set api_tokens_file or tls_client_ca_file"},
+        BadCase{"[gateway]\nname = \"gw\"\ntls_cert_file = \"c.pem\"\n",
+                "bad.toml:3:17: gateway.tls_cert_file: needs tls_key_file, its private key"},
+        BadCase{"[gateway]\ntls_key_file = \"k.pem\"\n",
+                "bad.toml:2:16: gateway.tls_key_file: needs tls_cert_file"},
+        BadCase{"[gateway]\ntls_client_ca_file = \"ca.pem\"\n",
+                "bad.toml:2:22: gateway.tls_client_ca_file: client certificates need TLS first"},
+        BadCase{"[gateway]\napi_tokens_file = 600\n",
+                "bad.toml:2:19: gateway.api_tokens_file: must be a string"},
+        BadCase{"[gateway]\ngrpc_listen = \"0.0.0.0\"\ntls_cert_file = \"c.pem\"\n"
+                "tls_key_file = \"k.pem\"\n",
+                "bad.toml:2:15: gateway.grpc_listen: '0.0.0.0' is not HOST:PORT"},
         BadCase{"[time]\nstart = 2026-01-01T00:00:00\n",
                 "bad.toml:2:9: time.start: must be a date-time with offset"},
         BadCase{"[fleet\n", "bad.toml:1:"},
@@ -150,6 +168,35 @@ TEST(ConfigTest, RunDirDefaultsUnderDataDirAndCanMoveOut) {
   EXPECT_EQ(moved->MeshSocketPath(), "/run/vmuc/mesh.sock");
   EXPECT_EQ(moved->DatabasePath(), "/var/lib/vmuc/vmuc.db");
   EXPECT_TRUE(moved->gateway.allow_plaintext_non_loopback);
+}
+
+TEST(ConfigTest, TlsLetsTheApiListenBeyondLoopback) {
+  auto config = LoadConfigString(
+      "[gateway]\ndata_dir = \"/var/lib/vmuc\"\ngrpc_listen = \"0.0.0.0:50051\"\n"
+      "api_tokens_file = \"/etc/vmuc/api-tokens\"\ntls_cert_file = \"/etc/vmuc/tls/../gw.crt\"\n"
+      "tls_key_file = \"/etc/vmuc/gw.key\"\n",
+      "t.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->gateway.TlsConfigured());
+  EXPECT_EQ(config->gateway.api_tokens_file, "/etc/vmuc/api-tokens");
+  EXPECT_EQ(config->gateway.tls_cert_file, "/etc/vmuc/gw.crt");
+  EXPECT_EQ(config->gateway.tls_key_file, "/etc/vmuc/gw.key");
+  EXPECT_EQ(config->gateway.tls_client_ca_file, "");
+  // Client certificates alone authenticate too; relative paths are made absolute.
+  auto mutual = LoadConfigString(
+      "[gateway]\ngrpc_listen = \"[2001:db8::1]:50051\"\ntls_cert_file = \"gw.crt\"\n"
+      "tls_key_file = \"gw.key\"\ntls_client_ca_file = \"clients.crt\"\n",
+      "t.toml");
+  ASSERT_TRUE(mutual.ok()) << mutual.status();
+  EXPECT_EQ(mutual->gateway.tls_client_ca_file,
+            (std::filesystem::current_path() / "clients.crt").string());
+  EXPECT_TRUE(mutual->gateway.api_tokens_file.empty());
+  // The development container's opt-in still works without TLS (and without tokens).
+  auto plaintext = LoadConfigString(
+      "[gateway]\ngrpc_listen = \"0.0.0.0:50051\"\nallow_plaintext_non_loopback = true\n",
+      "t.toml");
+  ASSERT_TRUE(plaintext.ok()) << plaintext.status();
+  EXPECT_FALSE(plaintext->gateway.TlsConfigured());
 }
 
 TEST(ConfigTest, MissingFileIsNotFound) {

@@ -1,5 +1,5 @@
-// The collector with a real SQLite file and a recording publisher: frames in, rows,
-// events and MQTT messages out; a malformed frame is rejected without losing the rest.
+// The collector with a real SQLite file: frames in, rows and events (the MQTT outbox's
+// queue) out; a malformed frame is rejected without losing the rest.
 #include "gateway/collector/collector.h"
 
 #include <gtest/gtest.h>
@@ -18,18 +18,6 @@ using namespace std::chrono_literals;
 
 const TimePoint kEpoch = TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 1 / 1));
 
-class RecordingPublisher final : public Publisher {
- public:
-  void Publish(const std::string& topic, const std::string& payload, bool retained) override {
-    messages.push_back({topic, payload, retained});
-  }
-  struct Message {
-    std::string topic, payload;
-    bool retained;
-  };
-  std::vector<Message> messages;
-};
-
 Frame PushFrame(uint32_t index, TimePoint at) {
   FleetSection fleet;
   const meters::MeterIdentity identity = meters::FleetMeter(fleet, index);
@@ -46,31 +34,23 @@ class CollectorTest : public ::testing::Test {
   CollectorTest()
       : clock_(kEpoch + 1h),
         store_(*Store::Open(dir_.path() + "/vmuc.db")),
-        collector_({"gw1", "vmuc"}, *store_, publisher_, hub_, clock_) {}
+        collector_({}, *store_, hub_, clock_) {}
   vmuc::testing::TempDir dir_;
   SimulatedClock clock_;
   std::unique_ptr<Store> store_;
-  RecordingPublisher publisher_;
   EventHub hub_;
   Collector collector_;
 };
 
-TEST_F(CollectorTest, StoresPublishesAndRecordsEvents) {
+TEST_F(CollectorTest, StoresReadingsAndRecordsEvents) {
   int notified = 0;
   hub_.Subscribe([&] { ++notified; });
   collector_.OnFrames({PushFrame(0, kEpoch + 15min), PushFrame(1, kEpoch + 15min)});
   EXPECT_EQ(collector_.frames_accepted(), 2u);
   EXPECT_EQ(notified, 1);
 
-  ASSERT_EQ(publisher_.messages.size(), 2u);
-  EXPECT_EQ(publisher_.messages[0].topic, "vmuc/gw1/5700000000000001/readings");
-  EXPECT_FALSE(publisher_.messages[0].retained);
   meters::MeterCore core(meters::FleetMeter(FleetSection(), 0), kEpoch);
   core.AdvanceTo(kEpoch + 15min);
-  EXPECT_NE(publisher_.messages[0].payload.find("\"obis\":\"1.1.1.8.0.255\",\"value\":" +
-                                                std::to_string(core.active_import_wh()) + ","),
-            std::string::npos)
-      << publisher_.messages[0].payload;
 
   auto latest = store_->LatestRegisters("5700000000000001", {"1.1.1.8.0.255"});
   ASSERT_EQ(latest->size(), 1u);
@@ -85,7 +65,10 @@ TEST_F(CollectorTest, StoresPublishesAndRecordsEvents) {
   EXPECT_EQ(first.meter_discovered().node_address(), 1u);
   v1::Event second;
   ASSERT_TRUE(second.ParseFromString(events[1].event_bytes));
+  EXPECT_EQ(second.meter_id(), "5700000000000001");
+  EXPECT_EQ(second.readings().registers(0).obis(), "1.1.1.8.0.255");
   EXPECT_EQ(second.readings().registers(0).value(), static_cast<int64_t>(core.active_import_wh()));
+  EXPECT_EQ(second.at().seconds(), ToUnixSeconds(kEpoch + 15min));
 }
 
 TEST_F(CollectorTest, MalformedFramesAreRejectedOthersKept) {
@@ -98,14 +81,13 @@ TEST_F(CollectorTest, MalformedFramesAreRejectedOthersKept) {
   EXPECT_EQ(collector_.frames_accepted(), 1u);
   EXPECT_EQ(collector_.frames_rejected(), 2u);
   EXPECT_EQ(store_->ListMeters("", 10)->size(), 1u);
-  EXPECT_EQ(publisher_.messages.size(), 1u);
+  EXPECT_EQ(store_->EventsAfter(0, 10)->size(), 2u);  // discovery + readings of the good one
 }
 
 TEST_F(CollectorTest, ARepeatedPushIsStoredAndPublishedOnce) {
   collector_.OnFrames({PushFrame(0, kEpoch + 15min)});
   collector_.OnFrames({PushFrame(0, kEpoch + 15min)});  // e.g. replayed after a restart
-  EXPECT_EQ(publisher_.messages.size(), 1u);
-  EXPECT_EQ(store_->EventsAfter(0, 10)->size(), 2u);  // discovery + one readings event
+  EXPECT_EQ(store_->EventsAfter(0, 10)->size(), 2u);    // discovery + one readings event
   EXPECT_EQ((*store_->GetMeter("5700000000000001"))->frames_received, 2u);
 }
 
@@ -179,6 +161,34 @@ TEST_F(CollectorTest, LostLoadProfilePushesAreReadBackByRange) {
     EXPECT_EQ((*stored)[i].read_back, i >= 8 && i < 24) << i;
   }
   EXPECT_TRUE(store_->ProfileGaps(id)->empty());
+
+  // Each store of new entries is one load_profile event (the MQTT "profile" message):
+  // pushes of hours 1, 2, 7 and 8, then the read-back of 3..6: all 32 entries, once each.
+  std::vector<int64_t> reported_s;
+  std::vector<bool> read_back;
+  auto events = store_->EventsAfter(0, 100);
+  ASSERT_TRUE(events.ok()) << events.status();
+  for (const EventRecord& record : *events) {
+    v1::Event event;
+    ASSERT_TRUE(event.ParseFromString(record.event_bytes));
+    if (!event.has_load_profile()) continue;
+    EXPECT_EQ(event.meter_id(), id);
+    EXPECT_EQ(event.load_profile().period_s(), 900u);
+    EXPECT_EQ(event.load_profile().channels_size(), static_cast<int>(entries[0].channels));
+    for (const v1::LoadProfileRow& row : event.load_profile().rows()) {
+      reported_s.push_back(row.captured_at().seconds());
+      read_back.push_back(row.read_back());
+      EXPECT_EQ(row.values_size(), event.load_profile().channels_size());
+    }
+  }
+  ASSERT_EQ(reported_s.size(), 32u);
+  std::vector<int64_t> expected_s;
+  for (size_t i : {0, 1, 2, 3, 4, 5, 6, 7, 24, 25, 26, 27, 28, 29, 30, 31}) {
+    expected_s.push_back(ToUnixSeconds(entries[i].at));
+  }
+  for (size_t i = 8; i < 24; ++i) expected_s.push_back(ToUnixSeconds(entries[i].at));
+  EXPECT_EQ(reported_s, expected_s);
+  EXPECT_EQ(std::count(read_back.begin(), read_back.end(), true), 16);
 }
 
 TEST_F(CollectorTest, AGapTheMeterCannotFillIsAskedForOnce) {

@@ -65,5 +65,118 @@ TEST(CtlFormatTest, MeshFaultsParseAndBadOnesAreNamed) {
   EXPECT_NE(ParseMeshFault({"revive", "1.5"}).status().message().find("28-bit"), std::string::npos);
 }
 
+// Two entries of a meter's profile: 2026-01-01 00:15 and 00:30, channels A+ and A-.
+v1::LoadProfileChunk ProfileChunk() {
+  v1::LoadProfileChunk chunk;
+  chunk.add_channels("1.1.1.8.0.255");
+  chunk.add_channels("1.1.2.8.0.255");
+  auto* first = chunk.add_entries();
+  first->mutable_captured_at()->set_seconds(1'767'226'500);
+  first->set_status(8);
+  first->add_values(4'294'967'295);  // the largest double-long-unsigned, exactly
+  first->add_values(0);
+  auto* second = chunk.add_entries();
+  second->mutable_captured_at()->set_seconds(1'767'227'400);
+  second->set_status(0);
+  second->add_values(1'234'567);
+  second->add_values(89);
+  second->set_read_back(true);
+  return chunk;
+}
+
+TEST(CtlFormatTest, ProfileCsvGolden) {
+  ProfileCsv csv;
+  auto first = csv.Add(ProfileChunk());
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first,
+            "captured_at,status,1.1.1.8.0.255,1.1.2.8.0.255\n"
+            "2026-01-01T00:15:00.000Z,8,4294967295,0\n"
+            "2026-01-01T00:30:00.000Z,0,1234567,89\n");
+  // A later chunk with the same channels: rows only.
+  v1::LoadProfileChunk next = ProfileChunk();
+  next.mutable_entries()->DeleteSubrange(0, 1);
+  next.mutable_entries(0)->mutable_captured_at()->set_seconds(1'767'228'300);
+  EXPECT_EQ(*csv.Add(next), "2026-01-01T00:45:00.000Z,0,1234567,89\n");
+  EXPECT_EQ(csv.Finish(), "");
+  // Other channels cannot share the columns.
+  next.add_channels("1.1.3.8.0.255");
+  const auto changed = csv.Add(next);
+  EXPECT_EQ(changed.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(std::string(changed.status().message()),
+            "the meter's channels change at 2026-01-01T00:45:00.000Z "
+            "(1.1.1.8.0.255,1.1.2.8.0.255,1.1.3.8.0.255); export the ranges before and after "
+            "apart");
+  // Nothing at all: the header of what is known.
+  EXPECT_EQ(ProfileCsv().Finish(), "captured_at,status\n");
+}
+
+TEST(CtlFormatTest, ProfileTableGolden) {
+  v1::LoadProfileChunk wider = ProfileChunk();
+  wider.mutable_entries()->DeleteSubrange(0, 1);
+  wider.add_channels("1.1.3.8.0.255");
+  wider.mutable_entries(0)->add_values(5);
+  EXPECT_EQ(ProfileTable({ProfileChunk(), wider}),
+            "CAPTURED AT               STATUS  1.1.1.8.0.255  1.1.2.8.0.255  READ BACK\n"
+            "2026-01-01T00:15:00.000Z  8       4294967295     0              no\n"
+            "2026-01-01T00:30:00.000Z  0       1234567        89             yes\n"
+            "\n"
+            "CAPTURED AT               STATUS  1.1.1.8.0.255  1.1.2.8.0.255  1.1.3.8.0.255  "
+            "READ BACK\n"
+            "2026-01-01T00:30:00.000Z  0       1234567        89             5              yes\n");
+  EXPECT_EQ(ProfileTable({}), "");
+}
+
+TEST(CtlFormatTest, StatusTableGolden) {
+  v1::GatewayStatus status;
+  status.set_version("0.1.0");
+  status.set_gateway_name("gw1");
+  status.mutable_started_at()->set_seconds(1'767'225'600);
+  status.set_uptime_s(2 * 86'400 + 3 * 3600 + 4 * 60 + 5);
+  status.set_meter_count(100);
+  status.set_last_event_sequence(123'456);
+  EXPECT_EQ(StatusTable(status),
+            "GATEWAY          gw1\n"
+            "VERSION          0.1.0\n"
+            "STARTED          2026-01-01T00:00:00.000Z\n"
+            "UPTIME           2d 03:04:05\n"
+            "METERS           100\n"
+            "LAST EVENT       123456\n"
+            "FRAMES ACCEPTED  -\n"
+            "FRAMES REJECTED  -\n"
+            "MQTT             -\n"
+            "MQTT OUTBOX      -\n");
+  status.mutable_live()->set_frames_accepted(98'765);
+  status.mutable_live()->set_frames_rejected(3);
+  status.mutable_live()->set_mqtt_connected(false);
+  status.mutable_live()->set_mqtt_outbox_messages(17);
+  const std::string table = StatusTable(status);
+  EXPECT_NE(table.find("FRAMES ACCEPTED  98765\nFRAMES REJECTED  3\nMQTT             "
+                       "disconnected\nMQTT OUTBOX      17\n"),
+            std::string::npos)
+      << table;
+  EXPECT_EQ(FormatUptime(59), "00:00:59");
+  EXPECT_EQ(FormatUptime(86'399), "23:59:59");
+  EXPECT_EQ(FormatUptime(86'400), "1d 00:00:00");
+}
+
+TEST(CtlFormatTest, TimeOptionsAndTokenFiles) {
+  auto from = ParseTimeOption("--from", "2026-01-01T00:15:00.250Z");
+  ASSERT_TRUE(from.ok()) << from.status();
+  EXPECT_EQ(from->seconds(), 1'767'226'500);
+  EXPECT_EQ(from->nanos(), 250'000'000);
+  auto before_1970 = ParseTimeOption("--to", "1969-12-31T23:59:59.500Z");
+  ASSERT_TRUE(before_1970.ok());
+  EXPECT_EQ(before_1970->seconds(), -1);
+  EXPECT_EQ(before_1970->nanos(), 500'000'000);
+  EXPECT_EQ(std::string(ParseTimeOption("--to", "yesterday").status().message()),
+            "--to: 'yesterday' is not an RFC 3339 UTC time (e.g. 2026-01-01T00:00:00Z)");
+
+  EXPECT_EQ(*ParseTokenFile("# for the head-end\n\n  alice-0123456789abcdef \n"),
+            "alice-0123456789abcdef");
+  EXPECT_EQ(ParseTokenFile("# nothing\n").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseTokenFile("alice alice-0123456789abcdef\n").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace vmuc::gateway

@@ -6,7 +6,9 @@
 
 #include <thread>
 
+#include "common/clock.h"
 #include "common/net.h"
+#include "common/version.h"
 #include "radio_mesh/link_hub.h"
 #include "tests/integration/test_process.h"
 
@@ -45,6 +47,47 @@ class GatewayServiceTest : public ::testing::Test {
     };
     ASSERT_TRUE(store_->StoreBatches({batch}, events).ok());
     hub_.Notify();
+  }
+
+  // Entry i of the profile stored by AddProfile: every value is a function of i.
+  static ProfileRecord ProfileRow(int i) {
+    ProfileRecord row;
+    row.captured_at = kT0 + i * 15min;
+    row.status = static_cast<uint32_t>(i % 256);
+    row.channels = {"1.1.1.8.0.255", "1.1.2.8.0.255"};
+    row.values = {static_cast<uint32_t>(i * 7), 4'000'000'000u - static_cast<uint32_t>(i)};
+    if (i >= kChannelsChangeAt) {
+      row.channels.push_back("1.1.3.8.0.255");
+      row.values.push_back(static_cast<uint32_t>(i));
+    }
+    row.read_back = i % 10 == 3;
+    return row;
+  }
+  static constexpr int kProfileRows = 2500;
+  static constexpr int kChannelsChangeAt = 2400;  // a third channel from here on
+
+  void AddProfile(const std::string& meter) {
+    ProfileBatch batch{meter, 900, {}};
+    for (int i = 0; i < kProfileRows; ++i) batch.rows.push_back(ProfileRow(i));
+    auto stored = store_->StoreProfile(batch);
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    ASSERT_EQ(*stored, static_cast<size_t>(kProfileRows));
+  }
+
+  static void SetTime(google::protobuf::Timestamp* timestamp, TimePoint t, int32_t nanos = 0) {
+    timestamp->set_seconds(ToUnixSeconds(t));
+    timestamp->set_nanos(nanos);
+  }
+
+  // The whole answer of a ReadLoadProfile call.
+  grpc::Status ReadProfile(const v1::ReadLoadProfileRequest& request,
+                           std::vector<v1::LoadProfileChunk>* chunks) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 30s);
+    auto reader = stub_->ReadLoadProfile(&context, request);
+    v1::LoadProfileChunk chunk;
+    while (reader->Read(&chunk)) chunks->push_back(chunk);
+    return reader->Finish();
   }
 
   vmuc::testing::TempDir dir_;
@@ -189,6 +232,171 @@ TEST_F(GatewayServiceTest, MeshCallsSayWhyTheyCannotBeAnswered) {
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(refused.error_message().find("action"), std::string::npos);
   mesh->Shutdown(std::chrono::system_clock::now() + 1s);
+}
+
+TEST_F(GatewayServiceTest, ReadLoadProfileStreamsTheRangeInChunksWithExactValues) {
+  AddReading("5700000000000001", kT0, 1);
+  AddProfile("5700000000000001");
+  // From half a second before entry 100 (so entry 100 is the first) to entry 2450, exactly:
+  // three store pages, and a new chunk where the channels change at 2400.
+  v1::ReadLoadProfileRequest request;
+  request.set_meter_id("5700000000000001");
+  SetTime(request.mutable_from_time(), kT0 + 100 * 15min - 1s, 500'000'000);
+  SetTime(request.mutable_to_time(), kT0 + 2450 * 15min);
+  std::vector<v1::LoadProfileChunk> chunks;
+  const grpc::Status status = ReadProfile(request, &chunks);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<int> sizes;
+  for (const auto& chunk : chunks) sizes.push_back(chunk.entries_size());
+  EXPECT_EQ(sizes, (std::vector<int>{1000, 1000, 300, 51}));
+
+  int i = 100;
+  for (const v1::LoadProfileChunk& chunk : chunks) {
+    const ProfileRecord first = ProfileRow(i);
+    ASSERT_EQ(std::vector<std::string>(chunk.channels().begin(), chunk.channels().end()),
+              first.channels);
+    for (const v1::LoadProfileEntry& entry : chunk.entries()) {
+      const ProfileRecord row = ProfileRow(i);
+      ASSERT_EQ(entry.captured_at().seconds(), ToUnixSeconds(row.captured_at)) << i;
+      ASSERT_EQ(entry.captured_at().nanos(), 0);
+      ASSERT_EQ(entry.status(), row.status) << i;
+      ASSERT_EQ(std::vector<int64_t>(entry.values().begin(), entry.values().end()),
+                std::vector<int64_t>(row.values.begin(), row.values.end()))
+          << i;
+      ASSERT_EQ(entry.read_back(), row.read_back) << i;
+      ++i;
+    }
+  }
+  EXPECT_EQ(i, 2451);
+  EXPECT_EQ(chunks[0].entries(3).values(1), 3'999'999'897);  // 4 000 000 000 - 103
+  EXPECT_TRUE(chunks[0].entries(3).read_back());
+
+  // One instant: the entry on it alone. A range before the profile: no chunk at all.
+  chunks.clear();
+  SetTime(request.mutable_from_time(), kT0 + 7 * 15min);
+  SetTime(request.mutable_to_time(), kT0 + 7 * 15min);
+  ASSERT_TRUE(ReadProfile(request, &chunks).ok());
+  ASSERT_EQ(chunks.size(), 1u);
+  ASSERT_EQ(chunks[0].entries_size(), 1);
+  EXPECT_EQ(chunks[0].entries(0).values(0), 49);
+  chunks.clear();
+  SetTime(request.mutable_from_time(), kT0 - 24h);
+  SetTime(request.mutable_to_time(), kT0 - 1s);
+  ASSERT_TRUE(ReadProfile(request, &chunks).ok());
+  EXPECT_TRUE(chunks.empty());
+}
+
+TEST_F(GatewayServiceTest, ReadLoadProfileStopsWhenTheClientCancels) {
+  // Ten years of quarter hours in 351 chunks: far more than gRPC's windows hold, so the
+  // stream is still running when the client cancels.
+  constexpr int kRows = 350'400;
+  AddReading("5700000000000001", kT0, 1);
+  ProfileBatch batch{"5700000000000001", 900, {}};
+  for (int i = 0; i < kRows; ++i) {
+    batch.rows.push_back({kT0 + i * 15min, 0, {"1.1.1.8.0.255"}, {static_cast<uint32_t>(i)}});
+  }
+  ASSERT_TRUE(store_->StoreProfile(batch).ok());
+  v1::ReadLoadProfileRequest request;
+  request.set_meter_id("5700000000000001");
+  SetTime(request.mutable_from_time(), kT0);
+  SetTime(request.mutable_to_time(), kT0 + kRows * 15min);
+  grpc::ClientContext context;
+  auto reader = stub_->ReadLoadProfile(&context, request);
+  v1::LoadProfileChunk chunk;
+  ASSERT_TRUE(reader->Read(&chunk));
+  EXPECT_EQ(chunk.entries_size(), 1000);
+  context.TryCancel();
+  int more = 0;
+  while (reader->Read(&chunk)) ++more;
+  EXPECT_LT(more, 349);  // only what was already on its way
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(GatewayServiceTest, ReadLoadProfileRefusesBadRequestsNamingTheField) {
+  AddReading("5700000000000001", kT0, 1);
+  auto refused = [&](const v1::ReadLoadProfileRequest& request) {
+    std::vector<v1::LoadProfileChunk> chunks;
+    grpc::Status status = ReadProfile(request, &chunks);
+    EXPECT_TRUE(chunks.empty());
+    return status;
+  };
+  v1::ReadLoadProfileRequest good;
+  good.set_meter_id("5700000000000001");
+  SetTime(good.mutable_from_time(), kT0);
+  SetTime(good.mutable_to_time(), kT0 + 1h);
+
+  struct Case {
+    std::function<void(v1::ReadLoadProfileRequest&)> spoil;
+    grpc::StatusCode code;
+    std::string message;
+  };
+  const Case cases[] = {
+      {[](auto& r) { r.set_meter_id("57000000000000x1"); }, grpc::StatusCode::INVALID_ARGUMENT,
+       "meter_id: '57000000000000x1' is not a 16-digit meter number"},
+      {[](auto& r) { r.set_meter_id("5700000000000099"); }, grpc::StatusCode::NOT_FOUND,
+       "meter_id: no meter 5700000000000099"},
+      {[](auto& r) { r.clear_from_time(); }, grpc::StatusCode::INVALID_ARGUMENT,
+       "from_time: required"},
+      {[](auto& r) { r.clear_to_time(); }, grpc::StatusCode::INVALID_ARGUMENT, "to_time: required"},
+      {[](auto& r) { r.mutable_to_time()->set_nanos(1'000'000'000); },
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "to_time: not a valid time stamp (seconds 1767229200, nanos 1000000000)"},
+      {[](auto& r) { r.mutable_from_time()->set_seconds(253'402'300'800); },
+       grpc::StatusCode::INVALID_ARGUMENT,
+       "from_time: not a valid time stamp (seconds 253402300800, nanos 0)"},
+      {[](auto& r) { r.mutable_to_time()->set_seconds(r.from_time().seconds() - 1); },
+       grpc::StatusCode::INVALID_ARGUMENT, "to_time: is before from_time"},
+      {[](auto& r) {
+         r.mutable_to_time()->set_seconds(r.from_time().seconds());
+         r.mutable_from_time()->set_nanos(1);
+       },
+       grpc::StatusCode::INVALID_ARGUMENT, "to_time: is before from_time"},
+  };
+  for (const Case& c : cases) {
+    v1::ReadLoadProfileRequest request = good;
+    c.spoil(request);
+    const grpc::Status status = refused(request);
+    EXPECT_EQ(status.error_code(), c.code) << c.message;
+    EXPECT_EQ(status.error_message(), c.message);
+  }
+  EXPECT_TRUE(refused(good).ok());  // the meter has no profile: an empty stream
+}
+
+TEST_F(GatewayServiceTest, GetGatewayStatusReportsStoreIdentityAndLiveFigures) {
+  AddReading("5700000000000002", kT0, 10);
+  AddReading("5700000000000001", kT0, 20);
+  AddReading("5700000000000001", kT0 + 15min, 25);
+
+  // Without identity or provider: what the store and the build know.
+  grpc::ClientContext bare_context;
+  v1::GatewayStatus bare;
+  ASSERT_TRUE(stub_->GetGatewayStatus(&bare_context, {}, &bare).ok());
+  EXPECT_EQ(bare.version(), kVersion);
+  EXPECT_EQ(bare.meter_count(), 2u);
+  EXPECT_EQ(bare.last_event_sequence(), 3u);
+  EXPECT_FALSE(bare.has_started_at());
+  EXPECT_FALSE(bare.has_live());
+
+  SimulatedClock clock(kT0 + 1h);
+  service_->set_identity({.name = "gw-test", .started_at = kT0 + 1h, .clock = &clock});
+  service_->set_live_figures([] {
+    return LiveFigures{.frames_accepted = 12345,
+                       .frames_rejected = 7,
+                       .mqtt_connected = true,
+                       .mqtt_outbox_messages = 42};
+  });
+  clock.AdvanceBy(1h + 2min + 5s + 900ms);
+  grpc::ClientContext context;
+  v1::GatewayStatus status;
+  ASSERT_TRUE(stub_->GetGatewayStatus(&context, {}, &status).ok());
+  EXPECT_EQ(status.gateway_name(), "gw-test");
+  EXPECT_EQ(status.started_at().seconds(), 1'767'225'600 + 3600);
+  EXPECT_EQ(status.uptime_s(), 3725u);
+  EXPECT_EQ(status.meter_count(), 2u);
+  EXPECT_EQ(status.live().frames_accepted(), 12345u);
+  EXPECT_EQ(status.live().frames_rejected(), 7u);
+  EXPECT_TRUE(status.live().mqtt_connected());
+  EXPECT_EQ(status.live().mqtt_outbox_messages(), 42u);
 }
 
 }  // namespace

@@ -1,21 +1,62 @@
-#include "gateway/collector/mqtt_payloads.h"
+#include "gateway/mqtt/mqtt_payloads.h"
 
 #include <gtest/gtest.h>
+
+#include "gateway/api/gateway_service.h"
 
 namespace vmuc::gateway {
 namespace {
 
+const TimePoint kAt = TimePoint(std::chrono::seconds(1'767'226'500));  // 2026-01-01T00:15:00Z
+
 TEST(MqttPayloadsTest, ReadingsJsonIsStable) {
   // Golden: integrators parse this; change it only with docs/mqtt.md.
-  const TimePoint at = TimePoint(std::chrono::seconds(1'767'226'500));
-  const std::string json =
-      ReadingsJson("gw1", "5700000000000001", at,
-                   {{"1.1.1.8.0.255", 12345, 0, 30, at}, {"1.1.21.8.0.255", 4000, 0, 30, at}});
-  EXPECT_EQ(
-      json,
-      R"({"gateway":"gw1","meter":"5700000000000001","captured_at":"2026-01-01T00:15:00.000Z",)"
-      R"("registers":[{"obis":"1.1.1.8.0.255","value":12345,"scaler":0,"unit":"Wh"},)"
-      R"({"obis":"1.1.21.8.0.255","value":4000,"scaler":0,"unit":"Wh"}]})");
+  v1::Event event;
+  event.set_meter_id("5700000000000001");
+  ToTimestampOf(kAt, event.mutable_at());
+  ToProto(RegisterRecord{"1.1.1.8.0.255", 12345, 0, 30, kAt},
+          event.mutable_readings()->add_registers());
+  ToProto(RegisterRecord{"1.1.21.8.0.255", 4000, -1, 30, kAt},
+          event.mutable_readings()->add_registers());
+  EXPECT_EQ(ReadingsJson("gw1", 42, event),
+            R"({"gateway":"gw1","meter":"5700000000000001","seq":42,)"
+            R"("captured_at":"2026-01-01T00:15:00.000Z",)"
+            R"("registers":[{"obis":"1.1.1.8.0.255","value":12345,"scaler":0,"unit":"Wh"},)"
+            R"({"obis":"1.1.21.8.0.255","value":4000,"scaler":-1,"unit":"Wh"}]})");
+}
+
+TEST(MqttPayloadsTest, LoadProfileJsonIsStable) {
+  v1::Event event;
+  event.set_meter_id("5700000000000001");
+  v1::LoadProfile& profile = *event.mutable_load_profile();
+  profile.set_period_s(900);
+  profile.add_channels("1.1.1.29.0.255");
+  profile.add_channels("1.1.2.29.0.255");
+  for (int i = 0; i < 2; ++i) {
+    v1::LoadProfileRow& row = *profile.add_rows();
+    ToTimestampOf(kAt + std::chrono::minutes(15 * i), row.mutable_captured_at());
+    row.set_status(i == 0 ? 0 : 0x80);
+    row.add_values(100 + i);
+    row.add_values(7);
+    row.set_read_back(i == 1);
+  }
+  EXPECT_EQ(LoadProfileJson("gw1", 7, event),
+            R"({"gateway":"gw1","meter":"5700000000000001","seq":7,"period_s":900,)"
+            R"("channels":["1.1.1.29.0.255","1.1.2.29.0.255"],"entries":[)"
+            R"({"captured_at":"2026-01-01T00:15:00.000Z","status":0,"values":[100,7],)"
+            R"("read_back":false},)"
+            R"({"captured_at":"2026-01-01T00:30:00.000Z","status":128,"values":[101,7],)"
+            R"("read_back":true}]})");
+}
+
+TEST(MqttPayloadsTest, MeterStatusJsonIsStable) {
+  v1::Event event;
+  event.set_meter_id("5700000000000001");
+  ToTimestampOf(kAt, event.mutable_at());
+  event.mutable_meter_discovered()->set_node_address(17);
+  EXPECT_EQ(MeterStatusJson("gw1", 1, event),
+            R"({"gateway":"gw1","meter":"5700000000000001","seq":1,"state":"online",)"
+            R"("node_address":17,"since":"2026-01-01T00:15:00.000Z"})");
 }
 
 TEST(MqttPayloadsTest, TopicsAndEscaping) {

@@ -209,17 +209,58 @@ TEST_F(StoreTest, ADatabaseOfSchemaOneMigratesAndKeepsItsReadings) {
     auto store = *Store::Open(Path());
     ASSERT_TRUE(store->StoreBatches({Batch("5700000000000001", kT0, 100)}, NoEvents).ok());
   }
-  // Back to schema 1 as the previous release left it: no load_profile table.
+  // Back to schema 1 as the first release left it: no load_profile, no outbox cursor.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
   ASSERT_EQ(
-      sqlite3_exec(db, "DROP TABLE load_profile; PRAGMA user_version=1", nullptr, nullptr, nullptr),
+      sqlite3_exec(db,
+                   "DROP TABLE load_profile; DROP TABLE mqtt_outbox; DROP TABLE gateway_state;"
+                   " PRAGMA user_version=1",
+                   nullptr, nullptr, nullptr),
       SQLITE_OK);
   sqlite3_close(db);
   auto store = Store::Open(Path());
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->LatestRegisters("5700000000000001", {})->at(0).value, 100);
   EXPECT_EQ(*(*store)->StoreProfile(Profile("m1", {1})), 1u);
+  // Events stored before the outbox existed are still to publish: its cursor starts at 0.
+  EXPECT_EQ(*(*store)->OutboxAcked("json"), 0u);
+}
+
+TEST_F(StoreTest, NewProfileEntriesAreReportedByOneEventInTheSameTransaction) {
+  auto store = *Store::Open(Path());
+  std::vector<size_t> reported;
+  auto make_event = [&](const std::vector<ProfileRecord>& rows) {
+    reported.push_back(rows.size());
+    return std::string("profile event");
+  };
+  EXPECT_EQ(*store->StoreProfile(Profile("m1", {1, 2}), make_event), 2u);
+  // The same entries again and one new: the event reports only the new one.
+  EXPECT_EQ(*store->StoreProfile(Profile("m1", {1, 2, 3}), make_event), 1u);
+  // Nothing new: no event.
+  EXPECT_EQ(*store->StoreProfile(Profile("m1", {2, 3}), make_event), 0u);
+  EXPECT_EQ(reported, (std::vector<size_t>{2, 1}));
+  auto events = store->EventsAfter(0, 10);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[1].event_bytes, "profile event");
+}
+
+TEST_F(StoreTest, TheOutboxCursorOnlyMovesForwardAndStateValuesPersist) {
+  {
+    auto store = *Store::Open(Path());
+    EXPECT_EQ(*store->OutboxAcked("json"), 0u);
+    ASSERT_TRUE(store->SetOutboxAcked("json", 40).ok());
+    ASSERT_TRUE(store->SetOutboxAcked("json", 30).ok());  // a late, older save
+    ASSERT_TRUE(store->SetOutboxAcked("sparkplug", 7).ok());
+    EXPECT_EQ(*store->StateValue("sparkplug.bd_seq", -1), -1);
+    ASSERT_TRUE(store->SetStateValue("sparkplug.bd_seq", 255).ok());
+    ASSERT_TRUE(store->SetStateValue("sparkplug.bd_seq", 0).ok());
+  }
+  auto store = *Store::Open(Path());  // a restart
+  EXPECT_EQ(*store->OutboxAcked("json"), 40u);
+  EXPECT_EQ(*store->OutboxAcked("sparkplug"), 7u);
+  EXPECT_EQ(*store->StateValue("sparkplug.bd_seq", -1), 0);
 }
 
 }  // namespace
