@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/listen_address.h"
@@ -300,6 +301,47 @@ absl::Status CheckApiSecurity(const toml::table& root, const std::string& file,
                            "(tls_cert_file and tls_key_file)"));
 }
 
+// The [mqtt] keys that depend on each other: TLS files only for an ssl:// broker, a key
+// with its certificate, a password with its user, Sparkplug ids that can be topic levels.
+absl::Status CheckMqtt(const toml::table& root, const std::string& file, const MqttSection& mqtt) {
+  auto fail = [&](std::string_view key, std::string_view what) {
+    const toml::node* node = root.at_path(absl::StrCat("mqtt.", AsAbsl(key))).node();
+    if (node == nullptr) node = root.get("mqtt");
+    return absl::InvalidArgumentError(absl::StrCat(node ? Where(file, node->source()) : file,
+                                                   ": mqtt.", AsAbsl(key), ": ", AsAbsl(what)));
+  };
+  const bool tls =
+      absl::StartsWith(mqtt.broker, "ssl://") || absl::StartsWith(mqtt.broker, "mqtts://");
+  for (const auto& [key, value] :
+       {std::pair<std::string_view, const std::string&>{"ca_file", mqtt.ca_file},
+        {"cert_file", mqtt.cert_file},
+        {"key_file", mqtt.key_file}}) {
+    if (!value.empty() && !tls) {
+      return fail(key, absl::StrCat("TLS files need an ssl:// broker (mqtt.broker is '",
+                                    mqtt.broker, "')"));
+    }
+  }
+  if (mqtt.cert_file.empty() != mqtt.key_file.empty()) {
+    return mqtt.key_file.empty()
+               ? fail("cert_file", "needs key_file, its private key")
+               : fail("key_file", "needs cert_file, the certificate it belongs to");
+  }
+  if (!mqtt.password_file.empty() && mqtt.username.empty()) {
+    return fail("password_file", "a password needs a username");
+  }
+  for (const auto& [key, value] : {std::pair<std::string_view, const std::string&>{
+                                       "sparkplug_group_id", mqtt.sparkplug_group_id},
+                                   {"sparkplug_edge_node_id", mqtt.sparkplug_edge_node_id},
+                                   {"sparkplug_primary_host_id", mqtt.sparkplug_primary_host_id}}) {
+    // Sparkplug B 3.0, topic namespace: ids are single topic levels.
+    if (value.find_first_of("/+#") != std::string::npos) {
+      return fail(key, absl::StrCat("'", value, "' must be free of the MQTT characters / + #"));
+    }
+  }
+  if (mqtt.sparkplug_group_id.empty()) return fail("sparkplug_group_id", "must not be empty");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   Config config;
   config.source = file;
@@ -331,11 +373,24 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   gateway.String("tls_client_ca_file", &config.gateway.tls_client_ca_file);
 
   SectionReader mqtt(file, "mqtt", root.get("mqtt"),
-                     {"broker", "topic_prefix", "client_id", "mosquitto"}, &status);
+                     {"broker", "topic_prefix", "client_id", "mosquitto", "profile", "username",
+                      "password_file", "ca_file", "cert_file", "key_file", "max_inflight",
+                      "sparkplug_group_id", "sparkplug_edge_node_id", "sparkplug_primary_host_id"},
+                     &status);
   mqtt.String("broker", &config.mqtt.broker);
   mqtt.String("topic_prefix", &config.mqtt.topic_prefix);
   mqtt.String("client_id", &config.mqtt.client_id);
   mqtt.String("mosquitto", &config.mqtt.mosquitto);
+  mqtt.OneOf("profile", &config.mqtt.profile, {"json", "sparkplug"});
+  mqtt.String("username", &config.mqtt.username);
+  mqtt.String("password_file", &config.mqtt.password_file);
+  mqtt.String("ca_file", &config.mqtt.ca_file);
+  mqtt.String("cert_file", &config.mqtt.cert_file);
+  mqtt.String("key_file", &config.mqtt.key_file);
+  mqtt.Integer("max_inflight", &config.mqtt.max_inflight, 1, 65'535);
+  mqtt.String("sparkplug_group_id", &config.mqtt.sparkplug_group_id);
+  mqtt.String("sparkplug_edge_node_id", &config.mqtt.sparkplug_edge_node_id);
+  mqtt.String("sparkplug_primary_host_id", &config.mqtt.sparkplug_primary_host_id);
 
   SectionReader time(file, "time", root.get("time"), {"mode", "start", "speed"}, &status);
   std::string mode = "real";
@@ -447,6 +502,9 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
         absl::StrCat(node ? Where(file, node->source()) : file,
                      ": gateway.name: must be non-empty and free of the MQTT characters / + #"));
   }
+  if (absl::Status mqtt_status = CheckMqtt(root, file, config.mqtt); !mqtt_status.ok()) {
+    return mqtt_status;
+  }
   if (absl::Status security = CheckApiSecurity(root, file, config.gateway); !security.ok()) {
     return security;
   }
@@ -481,7 +539,9 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
     config.dlms.key_store = std::filesystem::absolute(config.dlms.key_store).lexically_normal();
   }
   for (std::string* path : {&config.gateway.api_tokens_file, &config.gateway.tls_cert_file,
-                            &config.gateway.tls_key_file, &config.gateway.tls_client_ca_file}) {
+                            &config.gateway.tls_key_file, &config.gateway.tls_client_ca_file,
+                            &config.mqtt.password_file, &config.mqtt.ca_file,
+                            &config.mqtt.cert_file, &config.mqtt.key_file}) {
     if (!path->empty()) *path = std::filesystem::absolute(*path).lexically_normal();
   }
   return config;

@@ -42,10 +42,28 @@ struct GatewaySection {
 };
 
 struct MqttSection {
-  std::string broker;  // "tcp://host:port"; empty: a child mosquitto
+  std::string broker;  // "tcp://host:port" or "ssl://host:port"; empty: a child mosquitto
   std::string topic_prefix = "vmuc";
   std::string client_id;  // empty: "vmuc-<gateway.name>"
   std::string mosquitto = "mosquitto";
+  // "json" (docs/mqtt.md) or "sparkplug" (Sparkplug B 3.0, docs/sparkplug.md).
+  std::string profile = "json";
+  // Broker authentication: a user name, and the file holding its password (never the
+  // password itself in the config; the file must not be readable by others).
+  std::string username;
+  std::string password_file;
+  // TLS (ssl:// brokers): the CA that signed the broker's certificate, and a client
+  // certificate and key for brokers that authenticate clients by certificate.
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  // Messages published and not yet acknowledged, at most.
+  uint32_t max_inflight = 1000;
+  // Sparkplug ids: group, edge node (empty: gateway.name) and the primary host application
+  // whose STATE the node waits for (empty: none).
+  std::string sparkplug_group_id = "vmuc";
+  std::string sparkplug_edge_node_id;
+  std::string sparkplug_primary_host_id;
 };
 
 enum class TimeMode { kReal, kSimulated };
@@ -173,6 +191,9 @@ struct Config {
   std::string MeshSocketPath() const { return RunDir() + "/mesh.sock"; }
   std::string DlmsKeyStorePath() const {
     return dlms.key_store.empty() ? gateway.data_dir + "/dlms-keys.toml" : dlms.key_store;
+  }
+  std::string SparkplugEdgeNodeId() const {
+    return mqtt.sparkplug_edge_node_id.empty() ? gateway.name : mqtt.sparkplug_edge_node_id;
   }
   std::string MqttClientId() const {
     return mqtt.client_id.empty() ? "vmuc-" + gateway.name : mqtt.client_id;

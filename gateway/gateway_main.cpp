@@ -15,8 +15,7 @@
 #include "gateway/api/gateway_service.h"
 #include "gateway/collector/collector.h"
 #include "gateway/collector/dlms_reader.h"
-#include "gateway/mqtt/json_profile.h"
-#include "gateway/mqtt/outbox_publisher.h"
+#include "gateway/mqtt/mqtt_setup.h"
 #include "gateway/passthrough/dlms_passthrough.h"
 #include "gateway/store/store.h"
 #include "radio_mesh/link_client.h"
@@ -78,12 +77,7 @@ int main(int argc, char** argv) {
   }
   const auto clock = MakeClock(*config, start.flags.time_anchor_unix_us);
 
-  OutboxPublisherOptions mqtt_options;
-  mqtt_options.broker_url = config->mqtt.broker;
-  mqtt_options.client_id = config->MqttClientId();
-  auto publisher = OutboxPublisher::Create(
-      mqtt_options, **outbox,
-      std::make_unique<JsonProfile>(config->mqtt.topic_prefix, config->gateway.name), *clock);
+  auto publisher = MakeMqttPublisher(*config, **outbox, *clock);
   if (!publisher.ok()) {
     spdlog::critical("{}: {}", config->source, AsStd(publisher.status().message()));
     return kExitBadConfig;

@@ -147,10 +147,12 @@ absl::StatusOr<std::vector<ApiToken>> ParseApiTokens(std::string_view text_view,
   return tokens;
 }
 
+absl::StatusOr<std::string> ReadPrivateFile(const std::string& path, std::string_view what) {
+  return ReadFile(path, what, fs::perms::group_all | fs::perms::others_all, "group or others");
+}
+
 absl::StatusOr<std::vector<ApiToken>> LoadApiTokensFile(const std::string& path) {
-  VMUC_ASSIGN_OR_RETURN(const std::string text,
-                        ReadFile(path, "the tokens file",
-                                 fs::perms::group_all | fs::perms::others_all, "group or others"));
+  VMUC_ASSIGN_OR_RETURN(const std::string text, ReadPrivateFile(path, "the tokens file"));
   return ParseApiTokens(text, path);
 }
 

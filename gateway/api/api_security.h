@@ -105,6 +105,10 @@ absl::StatusOr<ApiServer> StartApiServer(const GatewaySection& gateway, GatewayS
 // the presented length only. Exposed for its test.
 bool SecretEquals(std::string_view presented, std::string_view expected);
 
+// A secret's whole file (a password, a token list): PermissionDenied when group or others
+// may read it (naming the mode and the chmod that fixes it), InvalidArgument when empty.
+absl::StatusOr<std::string> ReadPrivateFile(const std::string& path, std::string_view what);
+
 }  // namespace vmuc::gateway
 
 #endif  // VMUC_GATEWAY_API_API_SECURITY_H_

@@ -20,6 +20,7 @@
 #include <set>
 
 #include "common/net.h"
+#include "gateway/mqtt/sparkplug.h"
 #include "gateway/store/store.h"
 #include "tests/integration/test_process.h"
 
@@ -34,19 +35,7 @@ class MqttDeliveryTest : public ::testing::Test {
   void SetUp() override {
     const std::string dir = temp_.path();
     ASSERT_TRUE(broker_.Start(dir)) << "mosquitto did not start";
-    auto grpc_port = PickFreeLoopbackPort();
-    ASSERT_TRUE(grpc_port.ok());
-    config_path_ = dir + "/vmuc.toml";
-    std::ofstream(config_path_) << "[gateway]\nname = \"it\"\n"
-                                << "grpc_listen = \"127.0.0.1:" << *grpc_port << "\"\n"
-                                << "data_dir = \"" << dir << "/var\"\n"
-                                << testing::DlmsSectionOnFreePorts() << "[mqtt]\nbroker = \""
-                                << broker_.url << "\"\n"
-                                << "[time]\nmode = \"simulated\"\n"
-                                << "start = 2026-03-01T00:00:00Z\nspeed = 600\n"
-                                << "[fleet]\nmeters = 10\nseed = 11\n"
-                                << "epoch = 2026-02-22T00:00:00Z\npush_interval_s = 60\n"
-                                << "shards = 1\n";
+    WriteConfig("");
     subscriber_ = std::make_unique<mqtt::client>(broker_.url, "delivery-test-subscriber");
     subscriber_->start_consuming();
     ASSERT_TRUE(Resubscribe()) << testing::ReadFile(dir + "/mosquitto.log");
@@ -59,6 +48,24 @@ class MqttDeliveryTest : public ::testing::Test {
       if (subscriber_ && subscriber_->is_connected()) subscriber_->disconnect();
     } catch (const mqtt::exception&) {
     }
+  }
+
+  // `mqtt_keys`: more [mqtt] keys (the profile).
+  void WriteConfig(const std::string& mqtt_keys) {
+    const std::string dir = temp_.path();
+    auto grpc_port = PickFreeLoopbackPort();
+    ASSERT_TRUE(grpc_port.ok());
+    config_path_ = dir + "/vmuc.toml";
+    std::ofstream(config_path_) << "[gateway]\nname = \"it\"\n"
+                                << "grpc_listen = \"127.0.0.1:" << *grpc_port << "\"\n"
+                                << "data_dir = \"" << dir << "/var\"\n"
+                                << testing::DlmsSectionOnFreePorts() << "[mqtt]\nbroker = \""
+                                << broker_.url << "\"\n"
+                                << mqtt_keys << "[time]\nmode = \"simulated\"\n"
+                                << "start = 2026-03-01T00:00:00Z\nspeed = 600\n"
+                                << "[fleet]\nmeters = 10\nseed = 11\n"
+                                << "epoch = 2026-02-22T00:00:00Z\npush_interval_s = 60\n"
+                                << "shards = 1\n";
   }
 
   std::string log_path() const { return temp_.path() + "/vmuc.log"; }
@@ -78,6 +85,7 @@ class MqttDeliveryTest : public ::testing::Test {
           try {
             subscriber_->connect(mqtt::connect_options_builder().clean_session(false).finalize());
             subscriber_->subscribe("vmuc/it/#", 1);
+            subscriber_->subscribe("spBv1.0/#", 1);
             return true;
           } catch (const mqtt::exception&) {
             return false;
@@ -178,6 +186,83 @@ TEST_F(MqttDeliveryTest, EveryStoredEventArrivesAcrossABrokerKillAndAGatewayKill
             << ", received " << distinct_.size() << " (before the outage " << before_outage
             << ", stored by its end " << stored_in_outage << ", at the kill " << stored_at_kill
             << ")\n";
+}
+
+// Sparkplug B with the real gateway: its births and data decode, seq runs 0..255 without a
+// gap within a session, and when the gateway is SIGKILLed the broker publishes its will: the
+// NDEATH with the session's bdSeq. The restarted gateway is born with the next bdSeq.
+TEST_F(MqttDeliveryTest, SparkplugBirthsDataAndTheDeathOfAKilledGateway) {
+  WriteConfig("profile = \"sparkplug\"\nsparkplug_group_id = \"vmuc\"\n");
+  auto meterd = Start("vmuc-meterd");
+  auto mesh = Start("vmuc-mesh");
+  ASSERT_TRUE(meterd && mesh);
+  StartGateway();
+
+  struct Seen {
+    std::string type, device;
+    org::eclipse::tahu::protobuf::Payload payload;
+  };
+  auto take = [&](size_t count, std::chrono::seconds timeout) {
+    std::vector<Seen> seen;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (seen.size() < count && std::chrono::steady_clock::now() < deadline) {
+      mqtt::const_message_ptr message;
+      if (!subscriber_->try_consume_message_for(&message, 50ms) || !message) continue;
+      auto topic = gateway::ParseSparkplugTopic(message->get_topic());
+      if (!topic.ok()) continue;
+      auto payload = gateway::DecodeSparkplugPayload(message->to_string());
+      EXPECT_TRUE(payload.ok()) << message->get_topic() << ": " << payload.status();
+      if (payload.ok()) seen.push_back({topic->message_type, topic->device_id, *payload});
+    }
+    return seen;
+  };
+  auto bd_seq = [](const org::eclipse::tahu::protobuf::Payload& payload) -> int64_t {
+    for (const auto& metric : payload.metrics()) {
+      if (metric.name() == gateway::kSparkplugBdSeqMetric) return metric.long_value();
+    }
+    return -1;
+  };
+
+  // Session 1: NBIRTH (seq 0), then births and data of the ten meters, seq without a gap.
+  std::vector<Seen> first = take(300, 60s);
+  ASSERT_EQ(first.size(), 300u);
+  ASSERT_EQ(first[0].type, "NBIRTH");
+  const int64_t first_bd_seq = bd_seq(first[0].payload);
+  EXPECT_GE(first_bd_seq, 0);
+  std::set<std::string> born;
+  for (size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(first[i].payload.seq(), i % 256) << i << " " << first[i].type;
+    if (first[i].type == "DBIRTH") born.insert(first[i].device);
+    if (first[i].type == "DDATA") {
+      EXPECT_TRUE(born.contains(first[i].device)) << "DDATA before DBIRTH of " << first[i].device;
+      for (const auto& metric : first[i].payload.metrics()) {
+        EXPECT_GT(metric.timestamp(), 0u);
+        EXPECT_EQ(metric.datatype(), 4u);  // Int64: the meter's exact integer
+      }
+    }
+  }
+  EXPECT_EQ(born.size(), 10u);
+
+  // The gateway is killed: the broker publishes its will.
+  gateway_->Signal(SIGKILL);
+  ASSERT_TRUE(gateway_->WaitFor(10s).has_value());
+  gateway_.reset();
+  std::optional<Seen> death;
+  for (int round = 0; round < 100 && !death; ++round) {
+    for (Seen& seen : take(1, 1s)) {
+      if (seen.type == "NDEATH") death = std::move(seen);
+    }
+  }
+  ASSERT_TRUE(death.has_value()) << "no NDEATH after the gateway's death";
+  EXPECT_EQ(bd_seq(death->payload), first_bd_seq);
+
+  // Restarted: born again with the next bdSeq, seq from 0.
+  StartGateway();
+  std::vector<Seen> second = take(1, 30s);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].type, "NBIRTH");
+  EXPECT_EQ(second[0].payload.seq(), 0u);
+  EXPECT_EQ(bd_seq(second[0].payload), (first_bd_seq + 1) % 256);
 }
 
 }  // namespace

@@ -96,6 +96,19 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"[gateway]\ngrpc_listen = \"0.0.0.0\"\ntls_cert_file = \"c.pem\"\n"
                 "tls_key_file = \"k.pem\"\n",
                 "bad.toml:2:15: gateway.grpc_listen: '0.0.0.0' is not HOST:PORT"},
+        BadCase{"[mqtt]\nprofile = \"xml\"\n", "bad.toml:2:11: mqtt.profile: 'xml' is not one of"},
+        BadCase{"[mqtt]\nbroker = \"tcp://h:1883\"\nca_file = \"ca.pem\"\n",
+                "bad.toml:3:11: mqtt.ca_file: TLS files need an ssl:// broker (mqtt.broker is "
+                "'tcp://h:1883')"},
+        BadCase{"[mqtt]\nbroker = \"ssl://h:8883\"\ncert_file = \"c.pem\"\n",
+                "bad.toml:3:13: mqtt.cert_file: needs key_file, its private key"},
+        BadCase{"[mqtt]\npassword_file = \"pw\"\n",
+                "bad.toml:2:17: mqtt.password_file: a password needs a username"},
+        BadCase{"[mqtt]\nsparkplug_group_id = \"a/b\"\n",
+                "bad.toml:2:22: mqtt.sparkplug_group_id: 'a/b' must be free of the MQTT "
+                "characters / + #"},
+        BadCase{"[mqtt]\nmax_inflight = 0\n",
+                "bad.toml:2:16: mqtt.max_inflight: must be between 1"},
         BadCase{"[time]\nstart = 2026-01-01T00:00:00\n",
                 "bad.toml:2:9: time.start: must be a date-time with offset"},
         BadCase{"[fleet\n", "bad.toml:1:"},
@@ -197,6 +210,25 @@ TEST(ConfigTest, TlsLetsTheApiListenBeyondLoopback) {
       "t.toml");
   ASSERT_TRUE(plaintext.ok()) << plaintext.status();
   EXPECT_FALSE(plaintext->gateway.TlsConfigured());
+}
+
+TEST(ConfigTest, ReadsTheMqttProfileAuthenticationAndTls) {
+  auto config = LoadConfigString(
+      "[gateway]\nname = \"gw7\"\n[mqtt]\nbroker = \"ssl://broker:8883\"\n"
+      "profile = \"sparkplug\"\nusername = \"vmuc\"\npassword_file = \"/etc/vmuc/mqtt-password\"\n"
+      "ca_file = \"/etc/ssl/ca.pem\"\ncert_file = \"/etc/vmuc/c.pem\"\nkey_file = \"k.pem\"\n"
+      "max_inflight = 200\nsparkplug_primary_host_id = \"scada\"\n",
+      "ok.toml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->mqtt.profile, "sparkplug");
+  EXPECT_EQ(config->mqtt.username, "vmuc");
+  EXPECT_EQ(config->mqtt.password_file, "/etc/vmuc/mqtt-password");
+  EXPECT_EQ(config->mqtt.ca_file, "/etc/ssl/ca.pem");
+  EXPECT_EQ(config->mqtt.key_file, (std::filesystem::current_path() / "k.pem").string());
+  EXPECT_EQ(config->mqtt.max_inflight, 200u);
+  EXPECT_EQ(config->mqtt.sparkplug_group_id, "vmuc");
+  EXPECT_EQ(config->SparkplugEdgeNodeId(), "gw7");  // the gateway's name unless set
+  EXPECT_EQ(config->mqtt.sparkplug_primary_host_id, "scada");
 }
 
 TEST(ConfigTest, MissingFileIsNotFound) {
