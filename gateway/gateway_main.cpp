@@ -15,6 +15,7 @@
 #include "gateway/api/gateway_service.h"
 #include "gateway/collector/collector.h"
 #include "gateway/collector/dlms_reader.h"
+#include "gateway/collector/scheduled_reads.h"
 #include "gateway/mqtt/mqtt_setup.h"
 #include "gateway/passthrough/dlms_passthrough.h"
 #include "gateway/store/store.h"
@@ -23,20 +24,28 @@
 
 namespace {
 
-// Gap filling's reads through the gateway's DLMS client; answers go back to the
-// collector's loop.
-class DlmsProfileReader final : public vmuc::gateway::ProfileReader {
+// The collector's reads through the gateway's DLMS client (gap filling, the scheduled
+// billing and event-log reads); answers go back to the collector's loop.
+class DlmsProfileReader final : public vmuc::gateway::ProfileReader,
+                                public vmuc::gateway::ProfileBufferReader {
  public:
   DlmsProfileReader(vmuc::gateway::DlmsReader& reader, vmuc::ShardLoop& loop)
       : reader_(reader), loop_(loop) {}
   void ReadProfile(vmuc::NodeAddress node, const std::string& meter_id, vmuc::TimePoint from,
-                   vmuc::TimePoint to, size_t channels, Done done) override {
-    reader_.ReadProfile(
+                   vmuc::TimePoint to, size_t channels, ProfileReader::Done done) override {
+    ReadBuffer(
         node, meter_id, vmuc::meters::kLoadProfileObis, from, to,
-        [this, channels, done = std::move(done)](absl::StatusOr<vmuc::dlms::DataValue> buffer) {
-          absl::StatusOr<std::vector<vmuc::meters::ProfileRow>> rows =
-              buffer.ok() ? vmuc::meters::DecodeProfileRows(*buffer, channels) : buffer.status();
-          loop_.Post([done, rows = std::move(rows)]() mutable { done(std::move(rows)); });
+        [channels, done = std::move(done)](absl::StatusOr<vmuc::dlms::DataValue> buffer) {
+          done(buffer.ok() ? vmuc::meters::DecodeProfileRows(*buffer, channels) : buffer.status());
+        });
+  }
+  void ReadBuffer(vmuc::NodeAddress node, const std::string& meter_id,
+                  const vmuc::dlms::Obis& profile, vmuc::TimePoint from, vmuc::TimePoint to,
+                  ProfileBufferReader::Done done) override {
+    reader_.ReadProfile(
+        node, meter_id, profile, from, to,
+        [this, done = std::move(done)](absl::StatusOr<vmuc::dlms::DataValue> buffer) {
+          loop_.Post([done, buffer = std::move(buffer)]() mutable { done(std::move(buffer)); });
         });
   }
 
@@ -125,6 +134,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<DlmsPassthrough> passthrough;  // set before the link delivers anything
   std::unique_ptr<DlmsReader> dlms_reader;       // nullptr without a key store
   std::unique_ptr<DlmsProfileReader> profile_reader;
+  std::unique_ptr<ScheduledReads> scheduled_reads;
   radio_mesh::LinkClient link(link_options, [&](std::vector<Frame> frames) {
     loop.Post([&collector, &passthrough, &dlms_reader, frames = std::move(frames)] {
       // Session frames answer the gateway's own reads or pass-through clients; the rest is
@@ -159,6 +169,13 @@ int main(int argc, char** argv) {
     service.set_live_reader(dlms_reader.get());
     profile_reader = std::make_unique<DlmsProfileReader>(*dlms_reader, loop);
     collector.set_profile_reader(profile_reader.get());
+    // The daily reads of billing values and event logs (scheduled_reads.h).
+    scheduled_reads = std::make_unique<ScheduledReads>(ScheduledReadsOptions{}, loop.scheduler(),
+                                                       **writer, hub, *profile_reader);
+    collector.set_meter_seen(
+        [reads = scheduled_reads.get()](const std::string& id, NodeAddress node) {
+          reads->OnMeterSeen(id, node);
+        });
   } else {
     spdlog::warn("no DLMS key store at {}: live reads are off", config->DlmsKeyStorePath());
   }

@@ -133,6 +133,13 @@ int main(int argc, char** argv) {
       ->required();
   profile_cmd->add_option("--to", to_text, "last capture time (inclusive)")->required();
   profile_cmd->add_flag("--csv", csv, "CSV: captured_at,status,<obis>... (streamed)");
+  auto* billing_cmd = app.add_subcommand(
+      "billing", "a meter's stored billing periods (debiting period ends) between two times");
+  billing_cmd->add_option("meter", meter_id, "16-digit meter number")->required();
+  billing_cmd->add_option("--from", from_text, "first period end, e.g. 2026-01-01T00:00:00Z")
+      ->required();
+  billing_cmd->add_option("--to", to_text, "last period end (inclusive)")->required();
+  billing_cmd->add_flag("--csv", csv, "CSV: captured_at,obis,value,scaler,unit,value_at");
   auto* status_cmd = app.add_subcommand("status", "the gateway: version, uptime, meters, figures");
   auto* health_cmd = app.add_subcommand(
       "health", "ask the gateway's gRPC health service (grpc.health.v1): SERVING exits 0");
@@ -350,6 +357,39 @@ int main(int argc, char** argv) {
     if (!status.ok()) return ExitCodeFor(status);
     if (json) return 0;
     std::cout << (csv ? profile_csv.Finish() : gateway::ProfileTable(chunks));
+    std::cout.flush();
+    return std::cout ? 0 : 1;
+  }
+  if (*billing_cmd) {
+    v1::ReadBillingPeriodsRequest request;
+    request.set_meter_id(meter_id);
+    for (auto [option, text, out] : {std::tuple{"--from", &from_text, request.mutable_from_time()},
+                                     std::tuple{"--to", &to_text, request.mutable_to_time()}}) {
+      auto parsed = gateway::ParseTimeOption(option, *text);
+      if (!parsed.ok()) {
+        std::cerr << "vmucctl: billing: " << parsed.status().message() << "\n";
+        return 2;
+      }
+      *out = *parsed;
+    }
+    grpc::ClientContext context;
+    calls.Prepare(context, /*deadline=*/false);  // a fleet's years of periods stream a while
+    auto reader = stub->ReadBillingPeriods(&context, request);
+    v1::BillingPeriod period;
+    std::vector<v1::BillingPeriod> periods;  // the table needs every row for its widths
+    if (csv && !json) std::cout << gateway::BillingCsvHeader();
+    while (reader->Read(&period)) {
+      if (json) {
+        std::cout << Json(period) << "\n";
+      } else if (csv) {
+        std::cout << gateway::BillingCsvLines(period);
+      } else {
+        periods.push_back(period);
+      }
+    }
+    const grpc::Status status = reader->Finish();
+    if (!status.ok()) return ExitCodeFor(status);
+    if (!json && !csv) std::cout << gateway::BillingTable(periods);
     std::cout.flush();
     return std::cout ? 0 : 1;
   }

@@ -15,6 +15,7 @@
 #include "dlms/obis.h"
 #include "dlms/units.h"
 #include "gateway/api/api_security.h"
+#include "meters/loggers/event_log.h"
 
 namespace vmuc::gateway {
 namespace {
@@ -28,6 +29,8 @@ constexpr int kEventPage = 256;
 // cap the stream well under the 500 000 rows/s it is meant for.
 constexpr int kProfilePageRows = 1000;
 constexpr int kProfileChunkEntries = 1000;
+// ReadBillingPeriods: periods per store read (some 40 values each; a meter keeps 36).
+constexpr int kBillingPageRows = 100;
 // The span of TimePoint (nanoseconds in int64: years 1677 to 2262), in seconds, to which
 // a request's (valid, years 1 to 9999) time stamps are clamped before they reach the store.
 constexpr int64_t kMaxStoreSeconds = 9'000'000'000;
@@ -109,6 +112,44 @@ grpc::Status CheckTimestamp(absl::string_view field, bool present,
                                        ", nanos ", timestamp.nanos(), ")"));
   }
   return grpc::Status::OK;
+}
+
+// The checks of a request for a meter's stored entries over [from_time, to_time]
+// (ReadLoadProfile, ReadBillingPeriods), in order: the meter id, both time stamps, their
+// order. The meter's existence is the caller's next check.
+template <typename Request>
+grpc::Status CheckRangeRequest(const Request& request) {
+  if (grpc::Status status = CheckMeterId(request.meter_id()); !status.ok()) return status;
+  if (grpc::Status status =
+          CheckTimestamp("from_time", request.has_from_time(), request.from_time());
+      !status.ok()) {
+    return status;
+  }
+  if (grpc::Status status = CheckTimestamp("to_time", request.has_to_time(), request.to_time());
+      !status.ok()) {
+    return status;
+  }
+  const google::protobuf::Timestamp& from = request.from_time();
+  const google::protobuf::Timestamp& to = request.to_time();
+  if (std::pair(to.seconds(), to.nanos()) < std::pair(from.seconds(), from.nanos())) {
+    return Invalid("to_time", "is before from_time");
+  }
+  return grpc::Status::OK;
+}
+
+// A checked range in the whole seconds entries are captured on: the first at or after
+// from_time, the last at or before to_time.
+struct SecondsRange {
+  int64_t from_s = 0;
+  int64_t to_s = 0;
+};
+template <typename Request>
+SecondsRange SecondsOf(const Request& request) {
+  const google::protobuf::Timestamp& from = request.from_time();
+  const google::protobuf::Timestamp& to = request.to_time();
+  return {.from_s = std::clamp<int64_t>(from.seconds() + (from.nanos() > 0 ? 1 : 0),
+                                        -kMaxStoreSeconds, kMaxStoreSeconds),
+          .to_s = std::clamp<int64_t>(to.seconds(), -kMaxStoreSeconds, kMaxStoreSeconds)};
 }
 
 // Streams stored events after a sequence, then (following) new ones as the hub wakes it.
@@ -313,6 +354,93 @@ class ProfileStream final : public grpc::ServerWriteReactor<v1::LoadProfileChunk
   bool finished_ = false;
 };
 
+// Streams a meter's stored billing periods over [from_s, to_s] (whole seconds, inclusive),
+// one message per period: reads a page of periods, writes them one at a time (the next
+// once the client took the last), reads the next page when the page runs out.
+class BillingStream final : public grpc::ServerWriteReactor<v1::BillingPeriod> {
+ public:
+  BillingStream(Store& store, std::string meter_id, int64_t from_s, int64_t to_s)
+      : store_(store),
+        meter_id_(std::move(meter_id)),
+        next_from_s_(from_s),
+        to_s_(to_s),
+        exhausted_(from_s > to_s) {
+    std::lock_guard lock(mutex_);
+    WriteNextLocked();
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mutex_);
+    writing_ = false;
+    if (!ok || cancelled_) {
+      FinishOnce(grpc::Status::CANCELLED);
+      return;
+    }
+    WriteNextLocked();
+  }
+
+  void OnCancel() override {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+    if (!writing_) FinishOnce(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void WriteNextLocked() {
+    if (finished_) return;
+    if (next_ == page_.size()) {
+      if (exhausted_) {
+        FinishOnce(grpc::Status::OK);
+        return;
+      }
+      auto periods = store_.ReadBillingPeriods(meter_id_, FromUnixSeconds(next_from_s_),
+                                               FromUnixSeconds(to_s_), kBillingPageRows);
+      if (!periods.ok()) {
+        FinishOnce(FromAbsl(periods.status()));
+        return;
+      }
+      page_ = std::move(*periods);
+      next_ = 0;
+      if (static_cast<int>(page_.size()) < kBillingPageRows) {
+        exhausted_ = true;
+      } else {
+        // Capture times are unique per meter's period: the next page starts after.
+        next_from_s_ = ToUnixSeconds(page_.back().captured_at) + 1;
+        exhausted_ = next_from_s_ > to_s_;
+      }
+      if (page_.empty()) {
+        FinishOnce(grpc::Status::OK);
+        return;
+      }
+    }
+    message_.Clear();
+    ToProto(page_[next_++], &message_);
+    writing_ = true;
+    StartWrite(&message_);
+  }
+
+  void FinishOnce(grpc::Status status) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(std::move(status));
+  }
+
+  Store& store_;
+  const std::string meter_id_;
+  std::mutex mutex_;
+  int64_t next_from_s_;
+  const int64_t to_s_;
+  bool exhausted_;  // no period left in the store for the range
+  std::vector<BillingPeriodRecord> page_;
+  size_t next_ = 0;
+  v1::BillingPeriod message_;  // the one being written
+  bool writing_ = false;
+  bool cancelled_ = false;
+  bool finished_ = false;
+};
+
 }  // namespace
 
 grpc::Status GatewayService::Admit(const grpc::CallbackServerContext& context) const {
@@ -334,6 +462,42 @@ void ToProto(const RegisterRecord& record, v1::RegisterValue* value) {
   value->set_unit(record.unit);
   value->set_unit_symbol(std::string(dlms::UnitSymbol(static_cast<dlms::Unit>(record.unit))));
   ToTimestampOf(record.captured_at, value->mutable_captured_at());
+}
+
+void ToProto(const BillingPeriodRecord& record, v1::BillingPeriod* period) {
+  ToTimestampOf(record.captured_at, period->mutable_captured_at());
+  for (const BillingValueRecord& value : record.values) {
+    v1::RegisterValue* reg = period->add_registers();
+    reg->set_obis(value.obis);
+    reg->set_value(value.value);
+    reg->set_scaler(value.scaler);
+    reg->set_unit(value.unit);
+    reg->set_unit_symbol(std::string(dlms::UnitSymbol(static_cast<dlms::Unit>(value.unit))));
+    // A maximum (value group D = 6, IEC 62056-6-1 7.5.2) has a time of its own.
+    const auto obis = dlms::Obis::Parse(value.obis);
+    const bool maximum = obis.ok() && obis->bytes[3] == 6;
+    if (value.value_at) {
+      ToTimestampOf(*value.value_at, reg->mutable_captured_at());
+    } else if (!maximum) {
+      ToTimestampOf(record.captured_at, reg->mutable_captured_at());
+    }
+  }
+}
+
+void ToProto(const MeterEventRecord& record, v1::MeterEvent* event) {
+  event->set_log(record.log);
+  event->set_code(record.code);
+  ToTimestampOf(record.captured_at, event->mutable_captured_at());
+  event->set_value(record.value);
+  const std::optional<meters::EventCode> code =
+      record.code <= UINT16_MAX ? meters::EventCodeFromNumber(static_cast<uint16_t>(record.code))
+                                : std::nullopt;
+  if (code) event->set_name(std::string(meters::NameOf(*code)));
+  // A fraud-log entry is an alarm whatever its code (a tamper attempt's end as well as its
+  // start); elsewhere the catalogue's alarms (docs/events.md, "Alarms").
+  event->set_alarm(record.log == meters::NameOf(meters::EventLogKind::kFraud) ||
+                   (code && meters::IsAlarm(*code)));
+  event->set_power_quality(record.log == meters::NameOf(meters::EventLogKind::kPowerQuality));
 }
 
 grpc::ServerUnaryReactor* GatewayService::ListMeters(grpc::CallbackServerContext* context,
@@ -448,30 +612,22 @@ grpc::ServerWriteReactor<v1::LoadProfileChunk>* GatewayService::ReadLoadProfile(
     grpc::CallbackServerContext* context, const v1::ReadLoadProfileRequest* request) {
   using Refused = RefusedStream<v1::LoadProfileChunk>;
   if (grpc::Status admitted = Admit(*context); !admitted.ok()) return new Refused(admitted);
-  if (grpc::Status status = CheckMeterId(request->meter_id()); !status.ok()) {
-    return new Refused(status);
-  }
-  if (grpc::Status status =
-          CheckTimestamp("from_time", request->has_from_time(), request->from_time());
-      !status.ok()) {
-    return new Refused(status);
-  }
-  if (grpc::Status status = CheckTimestamp("to_time", request->has_to_time(), request->to_time());
-      !status.ok()) {
-    return new Refused(status);
-  }
-  const google::protobuf::Timestamp& from = request->from_time();
-  const google::protobuf::Timestamp& to = request->to_time();
-  if (std::pair(to.seconds(), to.nanos()) < std::pair(from.seconds(), from.nanos())) {
-    return new Refused(Invalid("to_time", "is before from_time"));
-  }
+  if (grpc::Status status = CheckRangeRequest(*request); !status.ok()) return new Refused(status);
   auto meter = FindMeter(store_, request->meter_id());
   if (!meter.ok()) return new Refused(FromAbsl(meter.status()));
-  // Entries sit on whole seconds: the first at or after `from`, the last at or before `to`.
-  const int64_t from_s = std::clamp<int64_t>(from.seconds() + (from.nanos() > 0 ? 1 : 0),
-                                             -kMaxStoreSeconds, kMaxStoreSeconds);
-  const int64_t to_s = std::clamp<int64_t>(to.seconds(), -kMaxStoreSeconds, kMaxStoreSeconds);
-  return new ProfileStream(store_, request->meter_id(), from_s, to_s);
+  const SecondsRange range = SecondsOf(*request);
+  return new ProfileStream(store_, request->meter_id(), range.from_s, range.to_s);
+}
+
+grpc::ServerWriteReactor<v1::BillingPeriod>* GatewayService::ReadBillingPeriods(
+    grpc::CallbackServerContext* context, const v1::ReadBillingPeriodsRequest* request) {
+  using Refused = RefusedStream<v1::BillingPeriod>;
+  if (grpc::Status admitted = Admit(*context); !admitted.ok()) return new Refused(admitted);
+  if (grpc::Status status = CheckRangeRequest(*request); !status.ok()) return new Refused(status);
+  auto meter = FindMeter(store_, request->meter_id());
+  if (!meter.ok()) return new Refused(FromAbsl(meter.status()));
+  const SecondsRange range = SecondsOf(*request);
+  return new BillingStream(store_, request->meter_id(), range.from_s, range.to_s);
 }
 
 grpc::ServerUnaryReactor* GatewayService::GetGatewayStatus(

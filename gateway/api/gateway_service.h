@@ -82,6 +82,10 @@ class GatewayService final : public v1::Gateway::CallbackService {
   grpc::ServerUnaryReactor* GetGatewayStatus(grpc::CallbackServerContext* context,
                                              const v1::GetGatewayStatusRequest* request,
                                              v1::GatewayStatus* response) override;
+  // Streams the stored billing periods of a meter (one message each), read from the store
+  // page by page as the client takes them.
+  grpc::ServerWriteReactor<v1::BillingPeriod>* ReadBillingPeriods(
+      grpc::CallbackServerContext* context, const v1::ReadBillingPeriodsRequest* request) override;
   // The channel to vmuc-mesh (its Unix socket); unset: the mesh calls are UNAVAILABLE.
   void set_mesh_control(std::shared_ptr<grpc::ChannelInterface> channel) {
     mesh_control_ = link::MeshControl::NewStub(std::move(channel));
@@ -107,6 +111,10 @@ class GatewayService final : public v1::Gateway::CallbackService {
 // Shared with the collector: the API's view of stored records.
 void ToProto(const MeterRecord& record, v1::Meter* meter);
 void ToProto(const RegisterRecord& record, v1::RegisterValue* value);
+void ToProto(const BillingPeriodRecord& record, v1::BillingPeriod* period);
+// With the code's name and whether it is an alarm, from the meters' event catalogue
+// (meters/loggers/event_log.h).
+void ToProto(const MeterEventRecord& record, v1::MeterEvent* event);
 void ToTimestampOf(TimePoint t, google::protobuf::Timestamp* timestamp);
 
 }  // namespace vmuc::gateway

@@ -29,6 +29,7 @@ void Collector::OnFrames(const std::vector<Frame>& frames) {
                      AsStd(profile.status().message()));
       } else if (StoreProfilePush(frame, *profile)) {
         ++frames_accepted_;
+        if (meter_seen_) meter_seen_(profile->meter_id, frame.source);
       }
       continue;
     }
@@ -86,6 +87,9 @@ void Collector::OnFrames(const std::vector<Frame>& frames) {
     return;
   }
   hub_.Notify();
+  if (meter_seen_) {
+    for (const ReadingBatch& batch : batches) meter_seen_(batch.meter_id, batch.node_address);
+  }
 }
 
 namespace {

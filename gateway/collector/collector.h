@@ -56,6 +56,12 @@ class Collector {
   // entries back by range through `reader` (not owned; nullptr: no gap filling).
   void set_profile_reader(ProfileReader* reader) { profile_reader_ = reader; }
 
+  // Called with the meter id and source node of every push stored (registers or load
+  // profile), on the collector's thread: how the scheduled reads
+  // (gateway/collector/scheduled_reads.h) learn the meters and where they are. Unset: none.
+  using MeterSeen = std::function<void(const std::string& meter_id, NodeAddress node)>;
+  void set_meter_seen(MeterSeen seen) { meter_seen_ = std::move(seen); }
+
   uint64_t frames_accepted() const { return frames_accepted_; }
   uint64_t frames_rejected() const { return frames_rejected_; }
   uint64_t profile_entries_pushed() const { return profile_entries_pushed_; }
@@ -93,6 +99,7 @@ class Collector {
   void FillGaps(const std::string& meter_id);
 
   ProfileReader* profile_reader_ = nullptr;
+  MeterSeen meter_seen_;
   std::map<std::string, ProfileSource> profile_sources_;
   // Written on the collector's thread, read by any (the API's status).
   std::atomic<uint64_t> frames_accepted_ = 0;

@@ -91,6 +91,37 @@ std::string EventLine(const v1::Event& event) {
       kind = "meter_discovered";
       details = absl::StrCat("node=", event.meter_discovered().node_address());
       break;
+    case v1::Event::kLoadProfile: {
+      kind = "load_profile";
+      const v1::LoadProfile& profile = event.load_profile();
+      const auto read_back =
+          std::count_if(profile.rows().begin(), profile.rows().end(),
+                        [](const v1::LoadProfileRow& row) { return row.read_back(); });
+      details = absl::StrCat("rows=", profile.rows_size(), " period=", profile.period_s(),
+                             "s read_back=", read_back);
+      break;
+    }
+    case v1::Event::kBillingPeriod: {
+      kind = "billing_period";
+      std::vector<std::string> parts = {
+          absl::StrCat("end=", FormatTimestamp(event.billing_period().captured_at()))};
+      for (const v1::RegisterValue& reg : event.billing_period().registers()) {
+        parts.push_back(absl::StrCat(reg.obis(), "=", ScaledDecimal(reg.value(), reg.scaler()),
+                                     reg.unit_symbol()));
+      }
+      details = absl::StrJoin(parts, " ");
+      break;
+    }
+    case v1::Event::kMeterEvent: {
+      const v1::MeterEvent& entry = event.meter_event();
+      // An alarm stands out in a scrolling `events --follow`.
+      kind = entry.alarm() ? "meter_alarm" : "meter_event";
+      details = absl::StrCat("log=", entry.log(), " code=", entry.code(),
+                             entry.name().empty() ? "" : absl::StrCat(" ", entry.name()));
+      if (entry.value() != 0) absl::StrAppend(&details, " value=", entry.value());
+      if (entry.power_quality()) absl::StrAppend(&details, " power_quality");
+      break;
+    }
     default:
       kind = "unknown";
   }
@@ -241,6 +272,38 @@ std::string ProfileTable(const std::vector<v1::LoadProfileChunk>& chunks) {
     }
   }
   flush();
+  return out;
+}
+
+std::string BillingTable(const std::vector<v1::BillingPeriod>& periods) {
+  std::vector<std::vector<std::string>> rows = {{"CAPTURED AT", "OBIS", "VALUE", "UNIT", "MAX AT"}};
+  for (const v1::BillingPeriod& period : periods) {
+    const std::string end = FormatTimestamp(period.captured_at());
+    for (const v1::RegisterValue& reg : period.registers()) {
+      std::string max_at;
+      if (!reg.has_captured_at()) {
+        max_at = "-";
+      } else if (reg.captured_at().seconds() != period.captured_at().seconds() ||
+                 reg.captured_at().nanos() != period.captured_at().nanos()) {
+        max_at = FormatTimestamp(reg.captured_at());
+      }
+      rows.push_back({end, reg.obis(), ScaledDecimal(reg.value(), reg.scaler()), reg.unit_symbol(),
+                      std::move(max_at)});
+    }
+  }
+  return FormatTable(rows);
+}
+
+std::string BillingCsvHeader() { return "captured_at,obis,value,scaler,unit,value_at\n"; }
+
+std::string BillingCsvLines(const v1::BillingPeriod& period) {
+  std::string out;
+  const std::string end = FormatTimestamp(period.captured_at());
+  for (const v1::RegisterValue& reg : period.registers()) {
+    absl::StrAppend(&out, end, ",", reg.obis(), ",", reg.value(), ",", reg.scaler(), ",",
+                    reg.unit(), ",",
+                    reg.has_captured_at() ? FormatTimestamp(reg.captured_at()) : "", "\n");
+  }
   return out;
 }
 

@@ -53,6 +53,16 @@ class ProfileCsv {
 // a new header where the channels change.
 std::string ProfileTable(const std::vector<v1::LoadProfileChunk>& chunks);
 
+// `vmucctl billing` as a table: one row per value, CAPTURED AT (the period end), OBIS,
+// VALUE (exact decimal), UNIT, and MAX AT: a maximum's own time, "-" for a maximum the
+// period never reached, empty for the other registers.
+std::string BillingTable(const std::vector<v1::BillingPeriod>& periods);
+// `vmucctl billing --csv`: the header "captured_at,obis,value,scaler,unit,value_at", then one
+// line per value, raw integers exactly as stored; value_at is the register's captured_at
+// (a maximum's own time, the period end for others; empty when it has none).
+std::string BillingCsvHeader();
+std::string BillingCsvLines(const v1::BillingPeriod& period);
+
 // "3d 04:05:06", or "04:05:06" under a day.
 std::string FormatUptime(uint64_t seconds);
 // `vmucctl status`: one "NAME  value" line per figure; "-" for a live figure the gateway

@@ -19,10 +19,8 @@ std::vector<MqttMessage> JsonProfile::OnConnected(TimePoint) {
 }
 
 std::vector<MqttMessage> JsonProfile::Render(uint64_t sequence, const v1::Event& event,
-                                             bool /*historical: the payload's seq and
-                                                    capture times tell*/
-                                             ,
-                                             TimePoint) {
+                                             bool /*historical*/, TimePoint) {
+  // JSON needs no historical flag: each payload's seq and capture times tell.
   switch (event.kind_case()) {
     case v1::Event::kReadings:
       return {{.topic = MeterTopic(prefix_, gateway_, event.meter_id(), "readings"),
@@ -40,6 +38,21 @@ std::vector<MqttMessage> JsonProfile::Render(uint64_t sequence, const v1::Event&
                .payload = MeterStatusJson(gateway_, sequence, event),
                .qos = 1,
                .retained = true}};
+    case v1::Event::kBillingPeriod:
+      return {{.topic = MeterTopic(prefix_, gateway_, event.meter_id(), "billing"),
+               .payload = BillingPeriodJson(gateway_, sequence, event),
+               .qos = 1,
+               .retained = false}};
+    case v1::Event::kMeterEvent: {
+      // Fraud and alarm codes on "alarms", the power-quality log on "pq", the rest on
+      // "events": a subscriber takes only what it acts on.
+      const v1::MeterEvent& entry = event.meter_event();
+      const char* kind = entry.alarm() ? "alarms" : entry.power_quality() ? "pq" : "events";
+      return {{.topic = MeterTopic(prefix_, gateway_, event.meter_id(), kind),
+               .payload = MeterEventJson(gateway_, sequence, event),
+               .qos = 1,
+               .retained = false}};
+    }
     case v1::Event::KIND_NOT_SET:
       break;
   }

@@ -63,20 +63,45 @@ std::string Head(std::string_view gateway, uint64_t sequence, const v1::Event& e
 
 }  // namespace
 
-std::string ReadingsJson(std::string_view gateway, uint64_t sequence, const v1::Event& event) {
-  std::string out = absl::StrCat(Head(gateway, sequence, event),
-                                 ",\"captured_at\":", JsonQuote(FormatRfc3339(TimeOf(event.at()))),
-                                 ",\"registers\":[");
-  const auto& registers = event.readings().registers();
+// ,"captured_at":..,"registers":[..]} closing a payload; `with_own_times`: each register's
+// own capture time too, where it differs from the payload's (a billing period's maxima).
+std::string RegistersTail(TimePoint captured_at,
+                          const google::protobuf::RepeatedPtrField<v1::RegisterValue>& registers,
+                          bool with_own_times) {
+  std::string out =
+      absl::StrCat(",\"captured_at\":", JsonQuote(FormatRfc3339(captured_at)), ",\"registers\":[");
   for (int i = 0; i < registers.size(); ++i) {
     const v1::RegisterValue& reg = registers[i];
     absl::StrAppend(&out, i == 0 ? "" : ",", "{\"obis\":", JsonQuote(reg.obis()),
                     ",\"value\":", reg.value(), ",\"scaler\":", reg.scaler(),
-                    ",\"unit\":", JsonQuote(dlms::UnitSymbol(static_cast<dlms::Unit>(reg.unit()))),
-                    "}");
+                    ",\"unit\":", JsonQuote(dlms::UnitSymbol(static_cast<dlms::Unit>(reg.unit()))));
+    if (with_own_times && reg.has_captured_at() && TimeOf(reg.captured_at()) != captured_at) {
+      absl::StrAppend(&out, ",\"at\":", JsonQuote(FormatRfc3339(TimeOf(reg.captured_at()))));
+    }
+    out += "}";
   }
   out += "]}";
   return out;
+}
+
+std::string ReadingsJson(std::string_view gateway, uint64_t sequence, const v1::Event& event) {
+  return absl::StrCat(Head(gateway, sequence, event),
+                      RegistersTail(TimeOf(event.at()), event.readings().registers(), false));
+}
+
+std::string BillingPeriodJson(std::string_view gateway, uint64_t sequence, const v1::Event& event) {
+  const v1::BillingPeriod& period = event.billing_period();
+  return absl::StrCat(Head(gateway, sequence, event),
+                      RegistersTail(TimeOf(period.captured_at()), period.registers(), true));
+}
+
+std::string MeterEventJson(std::string_view gateway, uint64_t sequence, const v1::Event& event) {
+  const v1::MeterEvent& entry = event.meter_event();
+  return absl::StrCat(Head(gateway, sequence, event), ",\"log\":", JsonQuote(entry.log()),
+                      ",\"code\":", entry.code(), ",\"name\":", JsonQuote(entry.name()),
+                      ",\"captured_at\":", JsonQuote(FormatRfc3339(TimeOf(entry.captured_at()))),
+                      ",\"value\":", entry.value(), ",\"alarm\":", entry.alarm() ? "true" : "false",
+                      ",\"power_quality\":", entry.power_quality() ? "true" : "false", "}");
 }
 
 std::string LoadProfileJson(std::string_view gateway, uint64_t sequence, const v1::Event& event) {

@@ -27,6 +27,12 @@ std::string ReadingsJson(std::string_view gateway, uint64_t sequence, const v1::
 // {"gateway":..,"meter":..,"seq":..,"period_s":..,"channels":[..],"entries":[{"captured_at":..,
 //  "status":..,"values":[..],"read_back":..},..]}
 std::string LoadProfileJson(std::string_view gateway, uint64_t sequence, const v1::Event& event);
+// {"gateway":..,"meter":..,"seq":..,"captured_at":..,"registers":[{"obis":..,"value":..,
+//  "scaler":..,"unit":..[,"at":..]},..]}: a maximum's own capture time in "at".
+std::string BillingPeriodJson(std::string_view gateway, uint64_t sequence, const v1::Event& event);
+// {"gateway":..,"meter":..,"seq":..,"log":..,"code":..,"name":..,"captured_at":..,"value":..,
+//  "alarm":..,"power_quality":..}
+std::string MeterEventJson(std::string_view gateway, uint64_t sequence, const v1::Event& event);
 // {"gateway":..,"meter":..,"seq":..,"state":"online","node_address":..,"since":..}
 std::string MeterStatusJson(std::string_view gateway, uint64_t sequence, const v1::Event& event);
 

@@ -619,7 +619,7 @@ absl::StatusOr<std::vector<MqttMessage>> SparkplugEdgeNode::Report(const DeviceR
       // time/current value": buffered data, and any value older than the one the host holds.
       const bool older = item.at < state.at;
       const bool is_historical = historical || older;
-      if (!is_historical && item.metric->value == state.value) {
+      if (!is_historical && !item.metric->every_value && item.metric->value == state.value) {
         // Report by exception (tck-id-operational-behavior-data-publish-dbirth-change).
         state.at = item.at;
         continue;

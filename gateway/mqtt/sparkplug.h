@@ -66,6 +66,10 @@ struct SparkplugMetricValue {
   int32_t scaler = 0;
   std::string unit;  // e.g. "Wh"; may be empty (a count)
   TimePoint at{};    // capture time; TimePoint{} (unset): the report's `at`
+  // A logged record (a load-profile entry, an event code): each one is an observation of
+  // its own, sent even when its value equals the last. Otherwise a current value, reported
+  // by exception (tck-id-operational-behavior-data-publish-dbirth-change).
+  bool every_value = false;
 };
 
 struct DeviceReport {

@@ -116,9 +116,35 @@ std::optional<DeviceReport> SparkplugReportOf(const v1::Event& event) {
                                     .value = row.values(i),
                                     .scaler = 0,
                                     .unit = "",
-                                    .at = TimeOf(row.captured_at())});
+                                    .at = TimeOf(row.captured_at()),
+                                    .every_value = true});
         }
       }
+      break;
+    }
+    case v1::Event::kBillingPeriod:
+      // A debiting period's values, "billing/<OBIS>", at the period end (a maximum: at its
+      // own time).
+      for (const v1::RegisterValue& reg : event.billing_period().registers()) {
+        report.metrics.push_back(
+            {.name = absl::StrCat("billing/", reg.obis()),
+             .value = reg.value(),
+             .scaler = reg.scaler(),
+             .unit = std::string(dlms::UnitSymbol(static_cast<dlms::Unit>(reg.unit()))),
+             .at = reg.has_captured_at() ? TimeOf(reg.captured_at())
+                                         : TimeOf(event.billing_period().captured_at()),
+             .every_value = true});
+      }
+      break;
+    case v1::Event::kMeterEvent: {
+      // An event-log entry: "events/<log>" holds the event code at its capture time.
+      const v1::MeterEvent& entry = event.meter_event();
+      report.metrics.push_back({.name = absl::StrCat("events/", entry.log()),
+                                .value = entry.code(),
+                                .scaler = 0,
+                                .unit = "",
+                                .at = TimeOf(entry.captured_at()),
+                                .every_value = true});
       break;
     }
     case v1::Event::kMeterDiscovered:

@@ -14,7 +14,7 @@ namespace {
 
 // Schema migrations, applied in order; the index + 1 is the user_version after each.
 // Never edit a shipped migration: add a new one.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     R"sql(
     CREATE TABLE meters (
       meter_id        TEXT PRIMARY KEY,
@@ -64,6 +64,31 @@ constexpr std::array<const char*, 3> kMigrations = {
       value           INTEGER NOT NULL
     ) WITHOUT ROWID;
     )sql",
+    // 4: the scheduled reads (gateway/collector/scheduled_reads.h): the billing logger's
+    // periods, one row per value, and the event logs' entries. Meter times in whole seconds,
+    // as the meters' date-times carry them.
+    R"sql(
+    CREATE TABLE billing_values (
+      meter_id        TEXT NOT NULL,
+      captured_at_s   INTEGER NOT NULL,  -- the debiting period end
+      obis            TEXT NOT NULL,
+      position        INTEGER NOT NULL,  -- the value's place in the period, column order
+      value           INTEGER NOT NULL,
+      scaler          INTEGER NOT NULL,
+      unit            INTEGER NOT NULL,
+      value_at_s      INTEGER,           -- a maximum's capture time; NULL: none
+      PRIMARY KEY (meter_id, captured_at_s, obis)
+    ) WITHOUT ROWID;
+    CREATE TABLE meter_events (
+      meter_id        TEXT NOT NULL,
+      log             TEXT NOT NULL,     -- "standard", "fraud", "power_failure" ...
+      captured_at_s   INTEGER NOT NULL,
+      code            INTEGER NOT NULL,
+      value           INTEGER NOT NULL,  -- a power failure's duration in s; else 0
+      PRIMARY KEY (meter_id, log, captured_at_s, code)
+    ) WITHOUT ROWID;
+    CREATE INDEX meter_events_by_time ON meter_events (meter_id, captured_at_s);
+    )sql",
 };
 
 void BindText(sqlite3_stmt* s, int index, const std::string& text) {
@@ -106,6 +131,8 @@ struct Store::Statements {
       last_event;
   SqliteStatement insert_profile, profile_gaps, read_profile;
   SqliteStatement outbox_acked, set_outbox_acked, state_value, set_state_value;
+  SqliteStatement insert_billing_value, newest_billing, read_billing;
+  SqliteStatement insert_meter_event, newest_meter_event, read_meter_events;
 };
 
 Store::Store(SqliteDb db) : db_(std::move(db)) {}
@@ -184,6 +211,24 @@ absl::Status Store::Prepare() {
       {&statements_->set_state_value,
        "INSERT INTO gateway_state (key, value) VALUES (?1, ?2) ON CONFLICT (key)"
        " DO UPDATE SET value = ?2"},
+      {&statements_->insert_billing_value,
+       "INSERT OR IGNORE INTO billing_values (meter_id, captured_at_s, obis, position, value,"
+       " scaler, unit, value_at_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+      {&statements_->newest_billing,
+       "SELECT max(captured_at_s) FROM billing_values WHERE meter_id = ?1"},
+      {&statements_->read_billing,
+       "SELECT captured_at_s, obis, value, scaler, unit, value_at_s FROM billing_values"
+       " WHERE meter_id = ?1 AND captured_at_s IN (SELECT DISTINCT captured_at_s FROM"
+       " billing_values WHERE meter_id = ?1 AND captured_at_s BETWEEN ?2 AND ?3"
+       " ORDER BY captured_at_s LIMIT ?4) ORDER BY captured_at_s, position"},
+      {&statements_->insert_meter_event,
+       "INSERT OR IGNORE INTO meter_events (meter_id, log, captured_at_s, code, value)"
+       " VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&statements_->newest_meter_event,
+       "SELECT max(captured_at_s) FROM meter_events WHERE meter_id = ?1 AND log = ?2"},
+      {&statements_->read_meter_events,
+       "SELECT log, captured_at_s, code, value FROM meter_events WHERE meter_id = ?1"
+       " AND captured_at_s BETWEEN ?2 AND ?3 ORDER BY captured_at_s, log, code LIMIT ?4"},
   };
   for (const auto& [statement, sql] : all) {
     VMUC_ASSIGN_OR_RETURN(*statement, db_.Prepare(sql));
@@ -286,6 +331,148 @@ absl::StatusOr<size_t> Store::StoreProfile(
   if (sqlite3_step(*end) != SQLITE_DONE && status.ok()) status = Error("COMMIT");
   if (!status.ok()) return status;
   return added;
+}
+
+absl::Status Store::InTransaction(const std::function<absl::Status()>& body) {
+  Statements& s = *statements_;
+  {
+    SqliteUse begin(s.begin);
+    if (sqlite3_step(*begin) != SQLITE_DONE) return Error("BEGIN");
+  }
+  absl::Status status = body();
+  SqliteUse end(status.ok() ? s.commit : s.rollback);
+  if (sqlite3_step(*end) != SQLITE_DONE && status.ok()) status = Error("COMMIT");
+  return status;
+}
+
+absl::StatusOr<size_t> Store::StoreBillingPeriods(
+    const BillingBatch& batch,
+    const std::function<std::string(const BillingPeriodRecord&)>& make_event) {
+  std::lock_guard lock(mutex_);
+  size_t added = 0;
+  absl::Status status = InTransaction([&]() -> absl::Status {
+    for (const BillingPeriodRecord& period : batch.periods) {
+      BillingPeriodRecord fresh{.captured_at = period.captured_at, .values = {}};
+      for (size_t i = 0; i < period.values.size(); ++i) {
+        const BillingValueRecord& value = period.values[i];
+        SqliteUse insert(statements_->insert_billing_value);
+        BindText(*insert, 1, batch.meter_id);
+        sqlite3_bind_int64(*insert, 2, ToUnixSeconds(period.captured_at));
+        BindText(*insert, 3, value.obis);
+        sqlite3_bind_int64(*insert, 4, static_cast<int64_t>(i));
+        sqlite3_bind_int64(*insert, 5, value.value);
+        sqlite3_bind_int(*insert, 6, value.scaler);
+        sqlite3_bind_int64(*insert, 7, value.unit);
+        if (value.value_at) {
+          sqlite3_bind_int64(*insert, 8, ToUnixSeconds(*value.value_at));
+        } else {
+          sqlite3_bind_null(*insert, 8);
+        }
+        if (sqlite3_step(*insert) != SQLITE_DONE) return Error("insert billing value");
+        if (sqlite3_changes(db_.get()) == 1) fresh.values.push_back(value);
+      }
+      if (fresh.values.empty()) continue;
+      ++added;
+      if (make_event) VMUC_RETURN_IF_ERROR(InsertEvent(make_event(fresh)).status());
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return added;
+}
+
+absl::StatusOr<size_t> Store::StoreMeterEvents(
+    const MeterEventBatch& batch,
+    const std::function<std::string(const MeterEventRecord&)>& make_event) {
+  std::lock_guard lock(mutex_);
+  size_t added = 0;
+  absl::Status status = InTransaction([&]() -> absl::Status {
+    for (const MeterEventRecord& entry : batch.events) {
+      SqliteUse insert(statements_->insert_meter_event);
+      BindText(*insert, 1, batch.meter_id);
+      BindText(*insert, 2, entry.log);
+      sqlite3_bind_int64(*insert, 3, ToUnixSeconds(entry.captured_at));
+      sqlite3_bind_int64(*insert, 4, entry.code);
+      sqlite3_bind_int64(*insert, 5, entry.value);
+      if (sqlite3_step(*insert) != SQLITE_DONE) return Error("insert meter event");
+      if (sqlite3_changes(db_.get()) != 1) continue;
+      ++added;
+      if (make_event) VMUC_RETURN_IF_ERROR(InsertEvent(make_event(entry)).status());
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return added;
+}
+
+absl::StatusOr<std::optional<TimePoint>> Store::NewestBillingPeriod(const std::string& meter_id) {
+  std::lock_guard lock(mutex_);
+  SqliteUse q(statements_->newest_billing);
+  BindText(*q, 1, meter_id);
+  if (sqlite3_step(*q) != SQLITE_ROW) return Error("newest billing period");
+  if (sqlite3_column_type(*q, 0) == SQLITE_NULL) return std::optional<TimePoint>();
+  return std::optional<TimePoint>(FromUnixSeconds(sqlite3_column_int64(*q, 0)));
+}
+
+absl::StatusOr<std::optional<TimePoint>> Store::NewestMeterEvent(const std::string& meter_id,
+                                                                 const std::string& log) {
+  std::lock_guard lock(mutex_);
+  SqliteUse q(statements_->newest_meter_event);
+  BindText(*q, 1, meter_id);
+  BindText(*q, 2, log);
+  if (sqlite3_step(*q) != SQLITE_ROW) return Error("newest meter event");
+  if (sqlite3_column_type(*q, 0) == SQLITE_NULL) return std::optional<TimePoint>();
+  return std::optional<TimePoint>(FromUnixSeconds(sqlite3_column_int64(*q, 0)));
+}
+
+absl::StatusOr<std::vector<BillingPeriodRecord>> Store::ReadBillingPeriods(
+    const std::string& meter_id, TimePoint from, TimePoint to, int limit) {
+  std::lock_guard lock(mutex_);
+  SqliteUse q(statements_->read_billing);
+  BindText(*q, 1, meter_id);
+  sqlite3_bind_int64(*q, 2, ToUnixSeconds(from));
+  sqlite3_bind_int64(*q, 3, ToUnixSeconds(to));
+  sqlite3_bind_int(*q, 4, limit);
+  std::vector<BillingPeriodRecord> periods;
+  int rc;
+  while ((rc = sqlite3_step(*q)) == SQLITE_ROW) {
+    const TimePoint at = FromUnixSeconds(sqlite3_column_int64(*q, 0));
+    if (periods.empty() || periods.back().captured_at != at) {
+      periods.push_back({.captured_at = at, .values = {}});
+    }
+    BillingValueRecord value;
+    value.obis = ColumnText(*q, 1);
+    value.value = sqlite3_column_int64(*q, 2);
+    value.scaler = sqlite3_column_int(*q, 3);
+    value.unit = static_cast<uint32_t>(sqlite3_column_int64(*q, 4));
+    if (sqlite3_column_type(*q, 5) != SQLITE_NULL) {
+      value.value_at = FromUnixSeconds(sqlite3_column_int64(*q, 5));
+    }
+    periods.back().values.push_back(std::move(value));
+  }
+  if (rc != SQLITE_DONE) return Error("read billing periods");
+  return periods;
+}
+
+absl::StatusOr<std::vector<MeterEventRecord>> Store::ReadMeterEvents(const std::string& meter_id,
+                                                                     TimePoint from, TimePoint to,
+                                                                     int limit) {
+  std::lock_guard lock(mutex_);
+  SqliteUse q(statements_->read_meter_events);
+  BindText(*q, 1, meter_id);
+  sqlite3_bind_int64(*q, 2, ToUnixSeconds(from));
+  sqlite3_bind_int64(*q, 3, ToUnixSeconds(to));
+  sqlite3_bind_int(*q, 4, limit);
+  std::vector<MeterEventRecord> entries;
+  int rc;
+  while ((rc = sqlite3_step(*q)) == SQLITE_ROW) {
+    entries.push_back({.log = ColumnText(*q, 0),
+                       .captured_at = FromUnixSeconds(sqlite3_column_int64(*q, 1)),
+                       .code = static_cast<uint32_t>(sqlite3_column_int64(*q, 2)),
+                       .value = sqlite3_column_int64(*q, 3)});
+  }
+  if (rc != SQLITE_DONE) return Error("read meter events");
+  return entries;
 }
 
 absl::StatusOr<std::vector<ProfileGap>> Store::ProfileGaps(const std::string& meter_id) {

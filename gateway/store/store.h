@@ -79,6 +79,47 @@ struct ProfileGap {
   friend bool operator==(const ProfileGap&, const ProfileGap&) = default;
 };
 
+// One value of a debiting (billing) period as the meter's billing logger (0.0.98.1.0.255)
+// stored it: a register's raw integer with its scaler and unit (IEC 62056-6-2 class 3).
+struct BillingValueRecord {
+  std::string obis;
+  int64_t value = 0;
+  int32_t scaler = 0;
+  uint32_t unit = 0;  // dlms::Unit
+  // A maximum's own capture time (class 4 attribute 5); nullopt for other registers and
+  // for a maximum the period never reached (the meter's "not specified" date-time).
+  std::optional<TimePoint> value_at;
+  friend bool operator==(const BillingValueRecord&, const BillingValueRecord&) = default;
+};
+
+// One debiting period end: its capture time (meter time, whole seconds) and its values in
+// the logger's column order.
+struct BillingPeriodRecord {
+  TimePoint captured_at{};
+  std::vector<BillingValueRecord> values;
+  friend bool operator==(const BillingPeriodRecord&, const BillingPeriodRecord&) = default;
+};
+
+struct BillingBatch {
+  std::string meter_id;
+  std::vector<BillingPeriodRecord> periods;
+};
+
+// One entry of a meter's event log (IDIS event logs 0.0.99.98.x.255 and the power failure
+// log 1.0.99.97.0.255; docs/events.md).
+struct MeterEventRecord {
+  std::string log;  // meters::NameOf(EventLogKind): "standard", "fraud", "power_failure" ...
+  TimePoint captured_at{};  // meter time, whole seconds
+  uint32_t code = 0;        // the event code; the power failure log's entries: 1001
+  int64_t value = 0;        // the power failure log: the failure's duration in s; else 0
+  friend bool operator==(const MeterEventRecord&, const MeterEventRecord&) = default;
+};
+
+struct MeterEventBatch {
+  std::string meter_id;
+  std::vector<MeterEventRecord> events;
+};
+
 class Store {
  public:
   // Opens (creating if needed) and migrates the database at `path`.
@@ -116,6 +157,33 @@ class Store {
   absl::StatusOr<std::vector<ProfileRecord>> ReadProfile(const std::string& meter_id,
                                                          TimePoint from, TimePoint to, int limit);
 
+  // Billing periods and meter events (the scheduled reads, gateway/collector/
+  // scheduled_reads.h). Each Store* call is one transaction: a value or an entry already
+  // stored (same key) is kept as it is, and `make_event`, when set, is called for each
+  // period with new values (those values alone) or each new entry, its event appended in
+  // the same transaction. They return how many periods / entries were new.
+  absl::StatusOr<size_t> StoreBillingPeriods(
+      const BillingBatch& batch,
+      const std::function<std::string(const BillingPeriodRecord&)>& make_event = {});
+  absl::StatusOr<size_t> StoreMeterEvents(
+      const MeterEventBatch& batch,
+      const std::function<std::string(const MeterEventRecord&)>& make_event = {});
+  // The capture time of the newest stored billing period of the meter; nullopt: none.
+  absl::StatusOr<std::optional<TimePoint>> NewestBillingPeriod(const std::string& meter_id);
+  // The capture time of the newest stored entry of the meter's event log `log`.
+  absl::StatusOr<std::optional<TimePoint>> NewestMeterEvent(const std::string& meter_id,
+                                                            const std::string& log);
+  // The periods captured in [from, to] (whole seconds), oldest first, at most `limit`
+  // periods, each with its values in column order.
+  absl::StatusOr<std::vector<BillingPeriodRecord>> ReadBillingPeriods(const std::string& meter_id,
+                                                                      TimePoint from, TimePoint to,
+                                                                      int limit);
+  // The meter's event-log entries captured in [from, to], by capture time, then log and
+  // code; at most `limit`.
+  absl::StatusOr<std::vector<MeterEventRecord>> ReadMeterEvents(const std::string& meter_id,
+                                                                TimePoint from, TimePoint to,
+                                                                int limit);
+
   absl::StatusOr<std::vector<MeterRecord>> ListMeters(const std::string& after_meter_id, int limit);
   absl::StatusOr<std::optional<MeterRecord>> GetMeter(const std::string& meter_id);
   // Latest value of each register of the meter; `obis` empty: all registers.
@@ -140,6 +208,9 @@ class Store {
   absl::Status Error(const char* what) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Appends one event; returns its sequence.
   absl::StatusOr<uint64_t> InsertEvent(const std::string& event)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT, or ROLLBACK when it fails.
+  absl::Status InTransaction(const std::function<absl::Status()>& body)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   std::mutex mutex_;

@@ -244,5 +244,20 @@ TEST_F(CollectorTest, AMalformedProfilePushIsRejectedNamed) {
   EXPECT_EQ(collector_.profile_entries_pushed(), 0u);
 }
 
+TEST_F(CollectorTest, EveryStoredPushTellsWhichMeterItCameFromAndWhere) {
+  std::vector<std::pair<std::string, NodeAddress>> seen;
+  collector_.set_meter_seen(
+      [&](const std::string& meter_id, NodeAddress node) { seen.emplace_back(meter_id, node); });
+  meters::Meter meter(meters::FleetMeter(FleetSection(), 3), kEpoch);
+  meter.AdvanceTo(kEpoch + 1h);
+  Frame garbage;
+  garbage.source = 9;
+  garbage.payload = {0x0F, 0x00, 0x01};
+  collector_.OnFrames({PushFrame(0, kEpoch + 15min), garbage, PushFrame(1, kEpoch + 15min)});
+  collector_.OnFrames({ProfileFrame(meter, kEpoch, kEpoch + 1h)});
+  EXPECT_EQ(seen, (std::vector<std::pair<std::string, NodeAddress>>{
+                      {"5700000000000001", 1}, {"5700000000000002", 2}, {"5700000000000004", 4}}));
+}
+
 }  // namespace
 }  // namespace vmuc::gateway

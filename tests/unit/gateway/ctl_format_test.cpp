@@ -41,6 +41,96 @@ TEST(CtlFormatTest, EventLineGolden) {
             "42  2026-01-01T00:15:00.000Z  5700000000000001  readings  1.1.1.8.0.255=99Wh");
 }
 
+// The February period end of 2026 (1 769 904 000): the stop counter, A+ with scaler -3 for
+// the decimals, and two maxima, one reached on 14 January at 18:15, one never.
+v1::BillingPeriod BillingPeriodGolden() {
+  v1::BillingPeriod period;
+  period.mutable_captured_at()->set_seconds(1'769'904'000);
+  auto add = [&](const char* obis, int64_t value, int32_t scaler, uint32_t unit, const char* symbol,
+                 int64_t at_s) {
+    v1::RegisterValue* reg = period.add_registers();
+    reg->set_obis(obis);
+    reg->set_value(value);
+    reg->set_scaler(scaler);
+    reg->set_unit(unit);
+    reg->set_unit_symbol(symbol);
+    if (at_s != 0) reg->mutable_captured_at()->set_seconds(at_s);
+  };
+  add("0.0.0.1.0.255", 2, 0, 255, "", 1'769'904'000);
+  add("1.1.1.8.0.255", 1234567, -3, 30, "Wh", 1'769'904'000);
+  add("1.1.1.6.0.255", 4210, 0, 27, "W", 1'768'414'500);
+  add("1.1.10.6.0.255", 0, 0, 28, "VA", 0);
+  return period;
+}
+
+TEST(CtlFormatTest, BillingTableAndCsvGolden) {
+  EXPECT_EQ(BillingTable({BillingPeriodGolden()}),
+            "CAPTURED AT               OBIS            VALUE     UNIT  MAX AT\n"
+            "2026-02-01T00:00:00.000Z  0.0.0.1.0.255   2               \n"
+            "2026-02-01T00:00:00.000Z  1.1.1.8.0.255   1234.567  Wh    \n"
+            "2026-02-01T00:00:00.000Z  1.1.1.6.0.255   4210      W     2026-01-14T18:15:00.000Z\n"
+            "2026-02-01T00:00:00.000Z  1.1.10.6.0.255  0         VA    -\n");
+  EXPECT_EQ(BillingTable({}), "CAPTURED AT  OBIS  VALUE  UNIT  MAX AT\n");
+  EXPECT_EQ(BillingCsvHeader() + BillingCsvLines(BillingPeriodGolden()),
+            "captured_at,obis,value,scaler,unit,value_at\n"
+            "2026-02-01T00:00:00.000Z,0.0.0.1.0.255,2,0,255,2026-02-01T00:00:00.000Z\n"
+            "2026-02-01T00:00:00.000Z,1.1.1.8.0.255,1234567,-3,30,2026-02-01T00:00:00.000Z\n"
+            "2026-02-01T00:00:00.000Z,1.1.1.6.0.255,4210,0,27,2026-01-14T18:15:00.000Z\n"
+            "2026-02-01T00:00:00.000Z,1.1.10.6.0.255,0,0,28,\n");
+}
+
+TEST(CtlFormatTest, EventLineShowsBillingPeriodsMeterEventsAndProfiles) {
+  v1::Event billing;
+  billing.set_sequence(43);
+  billing.set_meter_id("5700000000000001");
+  billing.mutable_at()->set_seconds(1'769'904'000);
+  *billing.mutable_billing_period() = BillingPeriodGolden();
+  billing.mutable_billing_period()->mutable_registers()->DeleteSubrange(2, 2);
+  EXPECT_EQ(EventLine(billing),
+            "43  2026-02-01T00:00:00.000Z  5700000000000001  billing_period  "
+            "end=2026-02-01T00:00:00.000Z 0.0.0.1.0.255=2 1.1.1.8.0.255=1234.567Wh");
+
+  v1::Event failure;
+  failure.set_sequence(44);
+  failure.set_meter_id("5700000000000001");
+  failure.mutable_at()->set_seconds(1'769'868'000);
+  v1::MeterEvent* entry = failure.mutable_meter_event();
+  entry->set_log("power_failure");
+  entry->set_code(1001);
+  entry->set_name("long_power_failure");
+  entry->set_value(3600);
+  EXPECT_EQ(EventLine(failure),
+            "44  2026-01-31T14:00:00.000Z  5700000000000001  meter_event  "
+            "log=power_failure code=1001 long_power_failure value=3600");
+  entry->set_log("fraud");
+  entry->set_code(40);
+  entry->set_name("terminal_cover_opened");
+  entry->set_value(0);
+  entry->set_alarm(true);
+  EXPECT_EQ(EventLine(failure),
+            "44  2026-01-31T14:00:00.000Z  5700000000000001  meter_alarm  "
+            "log=fraud code=40 terminal_cover_opened");
+  entry->set_log("power_quality");
+  entry->set_code(1234);
+  entry->clear_name();
+  entry->set_alarm(false);
+  entry->set_power_quality(true);
+  EXPECT_EQ(EventLine(failure),
+            "44  2026-01-31T14:00:00.000Z  5700000000000001  meter_event  "
+            "log=power_quality code=1234 power_quality");
+
+  v1::Event profile;
+  profile.set_sequence(45);
+  profile.set_meter_id("5700000000000001");
+  profile.mutable_at()->set_seconds(1'767'226'500);
+  profile.mutable_load_profile()->set_period_s(900);
+  profile.mutable_load_profile()->add_rows();
+  profile.mutable_load_profile()->add_rows()->set_read_back(true);
+  EXPECT_EQ(EventLine(profile),
+            "45  2026-01-01T00:15:00.000Z  5700000000000001  load_profile  rows=2 period=900s "
+            "read_back=1");
+}
+
 TEST(CtlFormatTest, MeshFaultsParseAndBadOnesAreNamed) {
   auto degrade = ParseMeshFault({"degrade", "12", "13", "25.5"});
   ASSERT_TRUE(degrade.ok()) << degrade.status();

@@ -362,6 +362,124 @@ TEST_F(GatewayServiceTest, ReadLoadProfileRefusesBadRequestsNamingTheField) {
   EXPECT_TRUE(refused(good).ok());  // the meter has no profile: an empty stream
 }
 
+// Period i of AddBilling: ends on day i after kT0; a counter, A+ in Wh, and the P+ maximum,
+// reached (with its time) on even days only.
+BillingPeriodRecord BillingPeriodOf(int i) {
+  const TimePoint end = kT0 + i * 24h;
+  return {.captured_at = end,
+          .values = {{"0.0.0.1.0.255", i, 0, 255, std::nullopt},
+                     {"1.1.1.8.0.255", 4'000'000'000LL + i, 0, 30, std::nullopt},
+                     {"1.1.1.6.0.255", i % 2 == 0 ? 3000 + i : 0, 0, 27,
+                      i % 2 == 0 ? std::optional<TimePoint>(end - 17h) : std::nullopt}}};
+}
+
+TEST_F(GatewayServiceTest, ReadBillingPeriodsStreamsEachPeriodInTheRangeWithExactValues) {
+  AddReading("5700000000000001", kT0, 1);
+  BillingBatch batch{.meter_id = "5700000000000001", .periods = {}};
+  for (int i = 0; i < 250; ++i) batch.periods.push_back(BillingPeriodOf(i));
+  ASSERT_EQ(*store_->StoreBillingPeriods(batch), 250u);
+
+  auto read = [&](TimePoint from, int32_t from_nanos, TimePoint to,
+                  std::vector<v1::BillingPeriod>* periods) {
+    v1::ReadBillingPeriodsRequest request;
+    request.set_meter_id("5700000000000001");
+    SetTime(request.mutable_from_time(), from, from_nanos);
+    SetTime(request.mutable_to_time(), to);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 30s);
+    auto reader = stub_->ReadBillingPeriods(&context, request);
+    v1::BillingPeriod period;
+    while (reader->Read(&period)) periods->push_back(period);
+    return reader->Finish();
+  };
+  // From just before period 10 to period 230 exactly: three store pages.
+  std::vector<v1::BillingPeriod> periods;
+  ASSERT_TRUE(read(kT0 + 10 * 24h - 1s, 1, kT0 + 230 * 24h, &periods).ok());
+  ASSERT_EQ(periods.size(), 221u);
+  for (int i = 10; i <= 230; ++i) {
+    const v1::BillingPeriod& period = periods[static_cast<size_t>(i - 10)];
+    const TimePoint end = kT0 + i * 24h;
+    ASSERT_EQ(period.captured_at().seconds(), ToUnixSeconds(end)) << i;
+    ASSERT_EQ(period.registers_size(), 3) << i;
+    EXPECT_EQ(period.registers(0).obis(), "0.0.0.1.0.255");
+    EXPECT_EQ(period.registers(0).value(), i);
+    EXPECT_EQ(period.registers(1).value(), 4'000'000'000LL + i);
+    EXPECT_EQ(period.registers(1).unit_symbol(), "Wh");
+    EXPECT_EQ(period.registers(1).captured_at().seconds(), ToUnixSeconds(end));
+    EXPECT_EQ(period.registers(2).unit_symbol(), "W");
+    if (i % 2 == 0) {
+      EXPECT_EQ(period.registers(2).value(), 3000 + i);
+      EXPECT_EQ(period.registers(2).captured_at().seconds(), ToUnixSeconds(end - 17h));
+    } else {
+      EXPECT_FALSE(period.registers(2).has_captured_at()) << i;  // never reached
+    }
+  }
+  // One instant; a range before the first period: nothing.
+  periods.clear();
+  ASSERT_TRUE(read(kT0 + 7 * 24h, 0, kT0 + 7 * 24h, &periods).ok());
+  ASSERT_EQ(periods.size(), 1u);
+  EXPECT_EQ(periods[0].registers(0).value(), 7);
+  periods.clear();
+  ASSERT_TRUE(read(kT0 - 24h, 0, kT0 - 1s, &periods).ok());
+  EXPECT_TRUE(periods.empty());
+}
+
+TEST_F(GatewayServiceTest, ReadBillingPeriodsRefusesBadRequestsNamingTheField) {
+  AddReading("5700000000000001", kT0, 1);
+  auto refused = [&](const v1::ReadBillingPeriodsRequest& request) {
+    grpc::ClientContext context;
+    auto reader = stub_->ReadBillingPeriods(&context, request);
+    v1::BillingPeriod period;
+    EXPECT_FALSE(reader->Read(&period));
+    return reader->Finish();
+  };
+  v1::ReadBillingPeriodsRequest good;
+  good.set_meter_id("5700000000000001");
+  SetTime(good.mutable_from_time(), kT0);
+  SetTime(good.mutable_to_time(), kT0 + 24h);
+  struct Case {
+    std::function<void(v1::ReadBillingPeriodsRequest&)> spoil;
+    grpc::StatusCode code;
+    std::string message;
+  };
+  const Case cases[] = {
+      {[](auto& r) { r.set_meter_id("570000000000001"); }, grpc::StatusCode::INVALID_ARGUMENT,
+       "meter_id: '570000000000001' is not a 16-digit meter number"},
+      {[](auto& r) { r.set_meter_id("5700000000000099"); }, grpc::StatusCode::NOT_FOUND,
+       "meter_id: no meter 5700000000000099"},
+      {[](auto& r) { r.clear_from_time(); }, grpc::StatusCode::INVALID_ARGUMENT,
+       "from_time: required"},
+      {[](auto& r) { r.clear_to_time(); }, grpc::StatusCode::INVALID_ARGUMENT, "to_time: required"},
+      {[](auto& r) { r.mutable_from_time()->set_nanos(-1); }, grpc::StatusCode::INVALID_ARGUMENT,
+       "from_time: not a valid time stamp (seconds 1767225600, nanos -1)"},
+      {[](auto& r) { r.mutable_to_time()->set_seconds(r.from_time().seconds() - 1); },
+       grpc::StatusCode::INVALID_ARGUMENT, "to_time: is before from_time"},
+  };
+  for (const Case& c : cases) {
+    v1::ReadBillingPeriodsRequest request = good;
+    c.spoil(request);
+    const grpc::Status status = refused(request);
+    EXPECT_EQ(status.error_code(), c.code) << c.message;
+    EXPECT_EQ(status.error_message(), c.message);
+  }
+  EXPECT_TRUE(refused(good).ok());  // no period stored: an empty stream
+
+  // With tokens configured, a call without one is refused before anything else is looked at.
+  const ApiAuth auth({{.name = "alice", .token = "alice-0123456789abcdef"}},
+                     /*client_certificates=*/false);
+  service_->set_auth(&auth);
+  v1::ReadBillingPeriodsRequest bad = good;
+  bad.set_meter_id("x");
+  EXPECT_EQ(refused(bad).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer alice-0123456789abcdef");
+  auto reader = stub_->ReadBillingPeriods(&context, good);
+  v1::BillingPeriod period;
+  EXPECT_FALSE(reader->Read(&period));
+  EXPECT_TRUE(reader->Finish().ok());
+  service_->set_auth(nullptr);
+}
+
 TEST_F(GatewayServiceTest, GetGatewayStatusReportsStoreIdentityAndLiveFigures) {
   AddReading("5700000000000002", kT0, 10);
   AddReading("5700000000000001", kT0, 20);

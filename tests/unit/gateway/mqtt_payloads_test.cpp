@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "gateway/api/gateway_service.h"
+#include "gateway/mqtt/json_profile.h"
 
 namespace vmuc::gateway {
 namespace {
@@ -57,6 +58,47 @@ TEST(MqttPayloadsTest, MeterStatusJsonIsStable) {
   EXPECT_EQ(MeterStatusJson("gw1", 1, event),
             R"({"gateway":"gw1","meter":"5700000000000001","seq":1,"state":"online",)"
             R"("node_address":17,"since":"2026-01-01T00:15:00.000Z"})");
+}
+
+TEST(MqttPayloadsTest, BillingPeriodJsonGivesAMaximumItsOwnTime) {
+  v1::Event event;
+  event.set_meter_id("5700000000000001");
+  ToTimestampOf(kAt, event.mutable_billing_period()->mutable_captured_at());
+  ToProto(RegisterRecord{"1.1.1.8.0.255", 5000, 0, 30, kAt},
+          event.mutable_billing_period()->add_registers());
+  ToProto(RegisterRecord{"1.1.1.6.0.255", 2300, 0, 27, kAt - std::chrono::hours(5)},
+          event.mutable_billing_period()->add_registers());
+  EXPECT_EQ(BillingPeriodJson("gw1", 9, event),
+            R"({"gateway":"gw1","meter":"5700000000000001","seq":9,)"
+            R"("captured_at":"2026-01-01T00:15:00.000Z","registers":[)"
+            R"({"obis":"1.1.1.8.0.255","value":5000,"scaler":0,"unit":"Wh"},)"
+            R"({"obis":"1.1.1.6.0.255","value":2300,"scaler":0,"unit":"W",)"
+            R"("at":"2025-12-31T19:15:00.000Z"}]})");
+}
+
+TEST(MqttPayloadsTest, MeterEventsGoToEventsAlarmsOrPq) {
+  JsonProfile profile("vmuc", "gw1");
+  auto topic_of = [&](bool alarm, bool power_quality) {
+    v1::Event event;
+    event.set_meter_id("5700000000000001");
+    v1::MeterEvent& entry = *event.mutable_meter_event();
+    entry.set_log(alarm ? "fraud" : power_quality ? "power_quality" : "standard");
+    entry.set_code(40);
+    entry.set_name("terminal_cover_opened");
+    ToTimestampOf(kAt, entry.mutable_captured_at());
+    entry.set_alarm(alarm);
+    entry.set_power_quality(power_quality);
+    const std::vector<MqttMessage> messages = profile.Render(3, event, false, kAt);
+    EXPECT_EQ(messages.size(), 1u);
+    return messages.empty() ? std::string() : messages[0].topic + " " + messages[0].payload;
+  };
+  EXPECT_EQ(topic_of(true, false),
+            R"(vmuc/gw1/5700000000000001/alarms {"gateway":"gw1","meter":"5700000000000001",)"
+            R"("seq":3,"log":"fraud","code":40,"name":"terminal_cover_opened",)"
+            R"("captured_at":"2026-01-01T00:15:00.000Z","value":0,"alarm":true,)"
+            R"("power_quality":false})");
+  EXPECT_EQ(topic_of(false, true).substr(0, 29), "vmuc/gw1/5700000000000001/pq ");
+  EXPECT_EQ(topic_of(false, false).substr(0, 33), "vmuc/gw1/5700000000000001/events ");
 }
 
 TEST(MqttPayloadsTest, TopicsAndEscaping) {

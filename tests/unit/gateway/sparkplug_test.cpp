@@ -289,6 +289,29 @@ TEST(SparkplugEdgeNodeTest, UnchangedValuesAreNotResent) {
   EXPECT_TRUE(MustReport(node, Reading(kMeter, kT0 + 45s, 100, 2'301), false, kT0 + 45s).empty());
 }
 
+TEST(SparkplugEdgeNodeTest, LoggedRecordsAreSentEvenWhenTheirValueRepeats) {
+  SparkplugEdgeNode node = MakeNode();
+  node.OnConnected(0, kT0);
+  auto entry = [](TimePoint at) {
+    // Two quiet load-profile periods in a row: the same interval value, two observations.
+    return DeviceReport{.device_id = kMeter,
+                        .at = at,
+                        .metrics = {{.name = "profile/1.1.2.29.0.255",
+                                     .value = 0,
+                                     .scaler = 0,
+                                     .unit = "",
+                                     .at = at,
+                                     .every_value = true}}};
+  };
+  MustReport(node, entry(kT0 + 15min), false, kT0 + 15min);  // the DBIRTH
+  const std::vector<MqttMessage> out = MustReport(node, entry(kT0 + 30min), false, kT0 + 30min);
+  ASSERT_EQ(out.size(), 1u);
+  const spb::Payload data = Decode(out[0]);
+  ASSERT_EQ(data.metrics_size(), 1);
+  EXPECT_EQ(data.metrics(0).long_value(), 0u);
+  EXPECT_EQ(data.metrics(0).timestamp(), static_cast<uint64_t>(ToUnixMicros(kT0 + 30min) / 1000));
+}
+
 TEST(SparkplugEdgeNodeTest, SeqIncrementsAndWrapsFrom255To0) {
   SparkplugEdgeNode node = MakeNode();
   std::vector<uint64_t> seqs;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "absl/strings/str_cat.h"
 #include "tests/integration/test_process.h"
 
 namespace vmuc::gateway {
@@ -154,6 +155,86 @@ ProfileBatch Profile(const std::string& meter, std::vector<int> quarters) {
   return batch;
 }
 
+// Periods ending on day `days` after kT0: the debiting stop counter, A+ and a maximum with
+// its time (none on odd days), every value a function of the day.
+BillingBatch Billing(const std::string& meter, std::vector<int> days) {
+  BillingBatch batch{.meter_id = meter, .periods = {}};
+  for (int d : days) {
+    const TimePoint end = kT0 + d * 24h;
+    batch.periods.push_back(
+        {.captured_at = end,
+         .values = {{"0.0.0.1.0.255", d, 0, 255, std::nullopt},
+                    {"1.1.1.8.0.255", 1000 * d, 0, 30, std::nullopt},
+                    {"1.1.1.6.0.255", 4000 + d, 0, 27,
+                     d % 2 == 0 ? std::optional<TimePoint>(end - 5h) : std::nullopt}}});
+  }
+  return batch;
+}
+
+TEST_F(StoreTest, BillingPeriodsAreStoredOnceWithAnEventEachAndReadInPages) {
+  auto store = *Store::Open(Path());
+  std::vector<TimePoint> reported;
+  auto make_event = [&](const BillingPeriodRecord& period) {
+    reported.push_back(period.captured_at);
+    return absl::StrCat("period ", ToUnixSeconds(period.captured_at));
+  };
+  EXPECT_EQ(*store->NewestBillingPeriod("m1"), std::nullopt);
+  EXPECT_EQ(*store->StoreBillingPeriods(Billing("m1", {1, 2}), make_event), 2u);
+  // Again with one new: only it is new, and reported.
+  EXPECT_EQ(*store->StoreBillingPeriods(Billing("m1", {1, 2, 3}), make_event), 1u);
+  EXPECT_EQ(*store->StoreBillingPeriods(Billing("m2", {2}), make_event), 1u);
+  EXPECT_EQ(reported, (std::vector<TimePoint>{kT0 + 24h, kT0 + 48h, kT0 + 72h, kT0 + 48h}));
+  auto events = store->EventsAfter(0, 10);
+  ASSERT_EQ(events->size(), 4u);
+  EXPECT_EQ((*events)[2].event_bytes, absl::StrCat("period ", ToUnixSeconds(kT0 + 72h)));
+  EXPECT_EQ(*store->NewestBillingPeriod("m1"), kT0 + 72h);
+  EXPECT_EQ(*store->NewestBillingPeriod("m2"), kT0 + 48h);
+
+  // Column order and the maxima's times come back as stored; pages of `limit` periods.
+  auto page = store->ReadBillingPeriods("m1", kT0, kT0 + 30 * 24h, 2);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0], Billing("m1", {1}).periods[0]);
+  EXPECT_EQ((*page)[1], Billing("m1", {2}).periods[0]);
+  EXPECT_EQ((*page)[1].values[2].value_at, kT0 + 48h - 5h);
+  page = store->ReadBillingPeriods("m1", (*page)[1].captured_at + 1s, kT0 + 30 * 24h, 2);
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0], Billing("m1", {3}).periods[0]);
+  // The range is inclusive at both ends.
+  EXPECT_EQ(store->ReadBillingPeriods("m1", kT0 + 48h, kT0 + 48h, 10)->size(), 1u);
+  EXPECT_TRUE(store->ReadBillingPeriods("m1", kT0, kT0 + 24h - 1s, 10)->empty());
+}
+
+TEST_F(StoreTest, MeterEventsAreStoredOncePerLogTimeAndCode) {
+  auto store = *Store::Open(Path());
+  int reported = 0;
+  auto make_event = [&](const MeterEventRecord& entry) {
+    ++reported;
+    return absl::StrCat(entry.log, " ", entry.code);
+  };
+  const MeterEventBatch first{"m1",
+                              {{"standard", kT0, 1, 0},
+                               {"standard", kT0, 2, 0},  // up in the same second: kept too
+                               {"power_failure", kT0 + 10min, 1001, 600},
+                               {"fraud", kT0 + 1h, 40, 0}}};
+  EXPECT_EQ(*store->StoreMeterEvents(first, make_event), 4u);
+  const MeterEventBatch again{"m1", {{"standard", kT0, 2, 0}, {"standard", kT0 + 2h, 1, 0}}};
+  EXPECT_EQ(*store->StoreMeterEvents(again, make_event), 1u);
+  EXPECT_EQ(reported, 5);
+  EXPECT_EQ((*store->EventsAfter(0, 10))[3].event_bytes, "fraud 40");
+  EXPECT_EQ(*store->NewestMeterEvent("m1", "standard"), kT0 + 2h);
+  EXPECT_EQ(*store->NewestMeterEvent("m1", "power_failure"), kT0 + 10min);
+  EXPECT_EQ(*store->NewestMeterEvent("m1", "clock"), std::nullopt);
+  EXPECT_EQ(*store->NewestMeterEvent("m2", "standard"), std::nullopt);
+  auto entries = store->ReadMeterEvents("m1", kT0, kT0 + 1h, 100);
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  EXPECT_EQ(*entries, (std::vector<MeterEventRecord>{{"standard", kT0, 1, 0},
+                                                     {"standard", kT0, 2, 0},
+                                                     {"power_failure", kT0 + 10min, 1001, 600},
+                                                     {"fraud", kT0 + 1h, 40, 0}}));
+  EXPECT_EQ(store->ReadMeterEvents("m1", kT0, kT0 + 24h, 2)->size(), 2u);
+}
+
 TEST_F(StoreTest, LoadProfileEntriesAreStoredOnceAndTheirGapsFound) {
   auto store = Store::Open(Path());
   ASSERT_TRUE(store.ok()) << store.status();
@@ -209,13 +290,14 @@ TEST_F(StoreTest, ADatabaseOfSchemaOneMigratesAndKeepsItsReadings) {
     auto store = *Store::Open(Path());
     ASSERT_TRUE(store->StoreBatches({Batch("5700000000000001", kT0, 100)}, NoEvents).ok());
   }
-  // Back to schema 1 as the first release left it: no load_profile, no outbox cursor.
+  // Back to schema 1 as the first release left it: no load_profile, no outbox cursor, no
+  // billing values or meter events.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
   ASSERT_EQ(
       sqlite3_exec(db,
                    "DROP TABLE load_profile; DROP TABLE mqtt_outbox; DROP TABLE gateway_state;"
-                   " PRAGMA user_version=1",
+                   " DROP TABLE billing_values; DROP TABLE meter_events; PRAGMA user_version=1",
                    nullptr, nullptr, nullptr),
       SQLITE_OK);
   sqlite3_close(db);
@@ -225,6 +307,31 @@ TEST_F(StoreTest, ADatabaseOfSchemaOneMigratesAndKeepsItsReadings) {
   EXPECT_EQ(*(*store)->StoreProfile(Profile("m1", {1})), 1u);
   // Events stored before the outbox existed are still to publish: its cursor starts at 0.
   EXPECT_EQ(*(*store)->OutboxAcked("json"), 0u);
+  EXPECT_EQ(*(*store)->StoreBillingPeriods(Billing("m1", {1})), 1u);
+  EXPECT_EQ(*(*store)->StoreMeterEvents({"m1", {{"standard", kT0, 1, 0}}}), 1u);
+}
+
+TEST_F(StoreTest, ADatabaseOfSchemaThreeGainsTheScheduledReadsTablesAndKeepsTheRest) {
+  {
+    auto store = *Store::Open(Path());
+    ASSERT_TRUE(store->StoreProfile(Profile("m1", {1, 2})).ok());
+    ASSERT_TRUE(store->SetOutboxAcked("json", 5).ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE billing_values; DROP TABLE meter_events;"
+                         " PRAGMA user_version=3",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto store = Store::Open(Path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->ReadProfile("m1", kT0, kT0 + 24h, 10)->size(), 2u);
+  EXPECT_EQ(*(*store)->OutboxAcked("json"), 5u);
+  EXPECT_EQ(*(*store)->NewestBillingPeriod("m1"), std::nullopt);
+  EXPECT_EQ(*(*store)->StoreBillingPeriods(Billing("m1", {1, 2})), 2u);
+  EXPECT_EQ(*(*store)->NewestBillingPeriod("m1"), kT0 + 2 * 24h);
 }
 
 TEST_F(StoreTest, NewProfileEntriesAreReportedByOneEventInTheSameTransaction) {
