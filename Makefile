@@ -74,6 +74,7 @@ bench: release
 	build/release/bin/vmuc_dlms_bench
 	build/release/bin/vmuc_mesh_bench
 	build/release/bin/vmuc_gateway_bench
+	build/release/bin/vmuc_api_bench
 
 format:
 	git ls-files '*.h' '*.cc' '*.cpp' | xargs clang-format -i

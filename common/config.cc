@@ -360,7 +360,8 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   SectionReader gateway(
       file, "gateway", root.get("gateway"),
       {"name", "grpc_listen", "data_dir", "run_dir", "allow_plaintext_non_loopback",
-       "api_tokens_file", "tls_cert_file", "tls_key_file", "tls_client_ca_file"},
+       "api_tokens_file", "tls_cert_file", "tls_key_file", "tls_client_ca_file", "retention_days",
+       "max_database_mb", "max_events"},
       &status);
   gateway.String("name", &config.gateway.name);
   gateway.String("grpc_listen", &config.gateway.grpc_listen);
@@ -371,6 +372,9 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   gateway.String("tls_cert_file", &config.gateway.tls_cert_file);
   gateway.String("tls_key_file", &config.gateway.tls_key_file);
   gateway.String("tls_client_ca_file", &config.gateway.tls_client_ca_file);
+  gateway.Integer("retention_days", &config.gateway.retention_days, 1, 36'500);
+  gateway.Integer("max_database_mb", &config.gateway.max_database_mb, 0, 1'000'000'000);
+  gateway.Integer("max_events", &config.gateway.max_events, 0, 1'000'000'000'000);
 
   SectionReader mqtt(file, "mqtt", root.get("mqtt"),
                      {"broker", "topic_prefix", "client_id", "mosquitto", "profile", "username",

@@ -39,6 +39,13 @@ struct GatewaySection {
   std::string tls_client_ca_file;
 
   bool TlsConfigured() const { return !tls_cert_file.empty(); }
+  // Retention of the store (gateway/store/store.h, Store::Prune), applied every hour:
+  // readings, load profiles, billing values and meter events captured longer ago go; over
+  // max_database_mb of pages in use the oldest days go first (0: no bound); at most
+  // max_events events are kept (0: no bound). Events the MQTT outbox has not delivered stay.
+  uint32_t retention_days = 400;
+  uint64_t max_database_mb = 10'240;
+  uint64_t max_events = 10'000'000;
 };
 
 struct MqttSection {

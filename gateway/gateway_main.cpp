@@ -9,6 +9,7 @@
 
 #include "common/event_loop.h"
 #include "common/listen_address.h"
+#include "common/scheduler.h"
 #include "common/strings.h"
 #include "common/worker.h"
 #include "dlms/key_store.h"
@@ -196,6 +197,25 @@ int main(int argc, char** argv) {
   if (!config->dlms.hdlc_listen.empty()) {
     spdlog::info("DLMS HDLC pass-through on {}", config->dlms.hdlc_listen);
   }
+  // Retention ([gateway] retention_days, max_database_mb, max_events), every hour of the
+  // run's clock, on the collector's loop: what the MQTT outbox has not delivered stays.
+  const RetentionPolicy retention{.max_age = std::chrono::days(config->gateway.retention_days),
+                                  .max_bytes = config->gateway.max_database_mb * 1024 * 1024,
+                                  .max_events = config->gateway.max_events};
+  RunEvery(
+      loop.scheduler(), std::chrono::hours(1),
+      [&retention, &loop, store = writer->get(), publisher = publisher->get()] {
+        auto pruned =
+            store->Prune(retention, loop.scheduler().clock().Now(), publisher->acked_sequence());
+        if (!pruned.ok()) {
+          spdlog::warn("retention: {}", pruned.status().ToString());
+        } else if (pruned->rows_deleted + pruned->events_deleted > 0) {
+          spdlog::info("retention: {} rows captured before {} and {} events deleted; {} MB in use",
+                       pruned->rows_deleted, FormatRfc3339(pruned->cutoff), pruned->events_deleted,
+                       pruned->bytes_in_use >> 20);
+        }
+        return true;
+      });
   loop.Start();
   link.Start();
 

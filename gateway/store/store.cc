@@ -14,7 +14,7 @@ namespace {
 
 // Schema migrations, applied in order; the index + 1 is the user_version after each.
 // Never edit a shipped migration: add a new one.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     R"sql(
     CREATE TABLE meters (
       meter_id        TEXT PRIMARY KEY,
@@ -89,6 +89,14 @@ constexpr std::array<const char*, 4> kMigrations = {
     ) WITHOUT ROWID;
     CREATE INDEX meter_events_by_time ON meter_events (meter_id, captured_at_s);
     )sql",
+    // 5: retention (Store::Prune): each kept table by capture time alone, so the hourly
+    // pruning deletes the rows that aged out without scanning the tables.
+    R"sql(
+    CREATE INDEX register_readings_by_age ON register_readings (captured_at_us);
+    CREATE INDEX load_profile_by_age ON load_profile (captured_at_s);
+    CREATE INDEX billing_values_by_age ON billing_values (captured_at_s);
+    CREATE INDEX meter_events_by_age ON meter_events (captured_at_s);
+    )sql",
 };
 
 void BindText(sqlite3_stmt* s, int index, const std::string& text) {
@@ -131,6 +139,8 @@ struct Store::Statements {
       last_event;
   SqliteStatement insert_profile, profile_gaps, read_profile;
   SqliteStatement outbox_acked, set_outbox_acked, state_value, set_state_value;
+  SqliteStatement prune_readings, prune_profile, prune_billing, prune_meter_events, prune_events,
+      oldest_kept, first_event;
   SqliteStatement insert_billing_value, newest_billing, read_billing;
   SqliteStatement insert_meter_event, newest_meter_event, read_meter_events;
 };
@@ -208,6 +218,17 @@ absl::Status Store::Prepare() {
        "INSERT INTO mqtt_outbox (profile, acked_sequence) VALUES (?1, ?2) ON CONFLICT (profile)"
        " DO UPDATE SET acked_sequence = max(acked_sequence, ?2)"},
       {&statements_->state_value, "SELECT value FROM gateway_state WHERE key = ?1"},
+      {&statements_->prune_readings, "DELETE FROM register_readings WHERE captured_at_us < ?1"},
+      {&statements_->prune_profile, "DELETE FROM load_profile WHERE captured_at_s < ?1"},
+      {&statements_->prune_billing, "DELETE FROM billing_values WHERE captured_at_s < ?1"},
+      {&statements_->prune_meter_events, "DELETE FROM meter_events WHERE captured_at_s < ?1"},
+      {&statements_->prune_events, "DELETE FROM events WHERE sequence <= ?1"},
+      {&statements_->oldest_kept,
+       "SELECT min(t) FROM (SELECT min(captured_at_us) / 1000000 AS t FROM register_readings"
+       " UNION ALL SELECT min(captured_at_s) FROM load_profile"
+       " UNION ALL SELECT min(captured_at_s) FROM billing_values"
+       " UNION ALL SELECT min(captured_at_s) FROM meter_events)"},
+      {&statements_->first_event, "SELECT coalesce(min(sequence), 0) FROM events"},
       {&statements_->set_state_value,
        "INSERT INTO gateway_state (key, value) VALUES (?1, ?2) ON CONFLICT (key)"
        " DO UPDATE SET value = ?2"},
@@ -639,6 +660,90 @@ absl::Status Store::SetStateValue(const std::string& key, int64_t value) {
   sqlite3_bind_int64(*q, 2, value);
   if (sqlite3_step(*q) != SQLITE_DONE) return Error("set gateway state");
   return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> Store::DeleteBefore(int64_t cutoff_s) {
+  Statements& s = *statements_;
+  uint64_t deleted = 0;
+  const std::pair<SqliteStatement*, int64_t> deletes[] = {{&s.prune_readings, cutoff_s * 1'000'000},
+                                                          {&s.prune_profile, cutoff_s},
+                                                          {&s.prune_billing, cutoff_s},
+                                                          {&s.prune_meter_events, cutoff_s}};
+  for (const auto& [statement, bound] : deletes) {
+    SqliteUse q(*statement);
+    sqlite3_bind_int64(*q, 1, bound);
+    if (sqlite3_step(*q) != SQLITE_DONE) return Error("prune");
+    deleted += static_cast<uint64_t>(sqlite3_changes(db_.get()));
+  }
+  return deleted;
+}
+
+absl::StatusOr<uint64_t> Store::DeleteEventsUpTo(uint64_t sequence) {
+  SqliteUse q(statements_->prune_events);
+  sqlite3_bind_int64(*q, 1, static_cast<int64_t>(sequence));
+  if (sqlite3_step(*q) != SQLITE_DONE) return Error("prune events");
+  return static_cast<uint64_t>(sqlite3_changes(db_.get()));
+}
+
+absl::StatusOr<uint64_t> Store::BytesInUse() {
+  VMUC_ASSIGN_OR_RETURN(const int64_t pages, db_.QueryInt("PRAGMA page_count"));
+  VMUC_ASSIGN_OR_RETURN(const int64_t free_pages, db_.QueryInt("PRAGMA freelist_count"));
+  VMUC_ASSIGN_OR_RETURN(const int64_t page_size, db_.QueryInt("PRAGMA page_size"));
+  return static_cast<uint64_t>((pages - free_pages) * page_size);
+}
+
+absl::StatusOr<Store::PruneResult> Store::Prune(const RetentionPolicy& policy, TimePoint now,
+                                                uint64_t keep_events_after) {
+  std::lock_guard lock(mutex_);
+  PruneResult result;
+  int64_t cutoff_s = ToUnixSeconds(now - policy.max_age);
+  VMUC_ASSIGN_OR_RETURN(result.rows_deleted, DeleteBefore(cutoff_s));
+  VMUC_ASSIGN_OR_RETURN(uint64_t last_event, [&]() -> absl::StatusOr<uint64_t> {
+    SqliteUse q(statements_->last_event);
+    if (sqlite3_step(*q) != SQLITE_ROW) return Error("last event");
+    return static_cast<uint64_t>(sqlite3_column_int64(*q, 0));
+  }());
+  // Events the MQTT outbox has not delivered are never deleted (keep_events_after).
+  const uint64_t deletable = std::min(keep_events_after, last_event);
+  if (policy.max_events > 0 && last_event > policy.max_events) {
+    VMUC_ASSIGN_OR_RETURN(const uint64_t deleted,
+                          DeleteEventsUpTo(std::min(deletable, last_event - policy.max_events)));
+    result.events_deleted += deleted;
+  }
+  VMUC_ASSIGN_OR_RETURN(result.bytes_in_use, BytesInUse());
+  // Over the size bound: the oldest day of data goes, and the older half of the delivered
+  // events, until the data fits (SQLite reuses the freed pages, so the file stops growing).
+  for (int round = 0; policy.max_bytes > 0 && result.bytes_in_use > policy.max_bytes && round < 64;
+       ++round) {
+    int64_t oldest_s = 0;
+    {
+      SqliteUse q(statements_->oldest_kept);
+      if (sqlite3_step(*q) != SQLITE_ROW) return Error("oldest kept");
+      oldest_s = sqlite3_column_type(*q, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(*q, 0);
+    }
+    uint64_t first_event = 0;
+    {
+      SqliteUse q(statements_->first_event);
+      if (sqlite3_step(*q) != SQLITE_ROW) return Error("first event");
+      first_event = static_cast<uint64_t>(sqlite3_column_int64(*q, 0));
+    }
+    uint64_t deleted = 0;
+    if (oldest_s > 0) {
+      cutoff_s = std::max(cutoff_s, oldest_s + 86'400);
+      VMUC_ASSIGN_OR_RETURN(deleted, DeleteBefore(cutoff_s));
+      result.rows_deleted += deleted;
+    }
+    if (first_event > 0 && first_event <= deletable) {
+      VMUC_ASSIGN_OR_RETURN(const uint64_t events,
+                            DeleteEventsUpTo(first_event + (deletable - first_event) / 2));
+      result.events_deleted += events;
+      deleted += events;
+    }
+    VMUC_ASSIGN_OR_RETURN(result.bytes_in_use, BytesInUse());
+    if (deleted == 0) break;  // nothing left that may go
+  }
+  result.cutoff = FromUnixSeconds(cutoff_s);
+  return result;
 }
 
 }  // namespace vmuc::gateway

@@ -72,6 +72,16 @@ struct ProfileBatch {
 
 // The span strictly between two stored entries more than a period apart, [from, to] in
 // whole seconds, and how many capture slots of the period's grid fall in it.
+// How long and how much the store keeps (Store::Prune).
+struct RetentionPolicy {
+  // Readings, load-profile entries, billing values and meter events captured longer ago go.
+  std::chrono::seconds max_age = std::chrono::days(400);
+  // The database's pages in use, at most; 0: no bound. Over it, the oldest days go first.
+  uint64_t max_bytes = 0;
+  // Events kept at most (the MQTT outbox's queue and StreamEvents' history); 0: no bound.
+  uint64_t max_events = 0;
+};
+
 struct ProfileGap {
   TimePoint from{};
   TimePoint to{};
@@ -198,6 +208,18 @@ class Store {
   absl::StatusOr<uint64_t> OutboxAcked(const std::string& profile);
   absl::Status SetOutboxAcked(const std::string& profile, uint64_t sequence);
 
+  // Retention: deletes what `policy` no longer keeps, as of `now`. Events after
+  // `keep_events_after` (what the MQTT outbox has not delivered yet) are kept whatever the
+  // policy. Meters are kept.
+  struct PruneResult {
+    uint64_t rows_deleted = 0;
+    uint64_t events_deleted = 0;
+    TimePoint cutoff{};         // data captured before it is gone
+    uint64_t bytes_in_use = 0;  // afterwards
+  };
+  absl::StatusOr<PruneResult> Prune(const RetentionPolicy& policy, TimePoint now,
+                                    uint64_t keep_events_after);
+
   // Small named counters that outlive the process (the Sparkplug bdSeq).
   absl::StatusOr<int64_t> StateValue(const std::string& key, int64_t if_absent);
   absl::Status SetStateValue(const std::string& key, int64_t value);
@@ -206,6 +228,10 @@ class Store {
   explicit Store(SqliteDb db);
   absl::Status Prepare() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   absl::Status Error(const char* what) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::StatusOr<uint64_t> DeleteBefore(int64_t cutoff_s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::StatusOr<uint64_t> DeleteEventsUpTo(uint64_t sequence)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  absl::StatusOr<uint64_t> BytesInUse() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Appends one event; returns its sequence.
   absl::StatusOr<uint64_t> InsertEvent(const std::string& event)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);

@@ -291,13 +291,14 @@ TEST_F(StoreTest, ADatabaseOfSchemaOneMigratesAndKeepsItsReadings) {
     ASSERT_TRUE(store->StoreBatches({Batch("5700000000000001", kT0, 100)}, NoEvents).ok());
   }
   // Back to schema 1 as the first release left it: no load_profile, no outbox cursor, no
-  // billing values or meter events.
+  // billing values or meter events, no retention indexes.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
   ASSERT_EQ(
       sqlite3_exec(db,
                    "DROP TABLE load_profile; DROP TABLE mqtt_outbox; DROP TABLE gateway_state;"
-                   " DROP TABLE billing_values; DROP TABLE meter_events; PRAGMA user_version=1",
+                   " DROP TABLE billing_values; DROP TABLE meter_events;"
+                   " DROP INDEX register_readings_by_age; PRAGMA user_version=1",
                    nullptr, nullptr, nullptr),
       SQLITE_OK);
   sqlite3_close(db);
@@ -321,6 +322,7 @@ TEST_F(StoreTest, ADatabaseOfSchemaThreeGainsTheScheduledReadsTablesAndKeepsTheR
   ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP TABLE billing_values; DROP TABLE meter_events;"
+                         " DROP INDEX register_readings_by_age; DROP INDEX load_profile_by_age;"
                          " PRAGMA user_version=3",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
@@ -368,6 +370,85 @@ TEST_F(StoreTest, TheOutboxCursorOnlyMovesForwardAndStateValuesPersist) {
   EXPECT_EQ(*store->OutboxAcked("json"), 40u);
   EXPECT_EQ(*store->OutboxAcked("sparkplug"), 7u);
   EXPECT_EQ(*store->StateValue("sparkplug.bd_seq", -1), 0);
+}
+
+}  // namespace
+}  // namespace vmuc::gateway
+
+namespace vmuc::gateway {
+namespace {
+
+class StoreRetentionTest : public ::testing::Test {
+ protected:
+  std::string Path() const { return dir_.path() + "/vmuc.db"; }
+  vmuc::testing::TempDir dir_;
+};
+
+auto OneEventEach = [](const ReadingBatch& batch, const Store::Stored&) {
+  return std::vector<std::string>{std::string(200, 'e') + batch.meter_id};
+};
+
+TEST_F(StoreRetentionTest, DataOlderThanTheMaximumAgeGoesNewerStays) {
+  auto store = *Store::Open(Path());
+  // Readings on days 0 and 10; profile entries on days 0 and 10 (quarter 960 = day 10).
+  ASSERT_TRUE(
+      store->StoreBatches({Batch("m1", kT0, 1), Batch("m1", kT0 + 240h, 2)}, NoEvents).ok());
+  ASSERT_EQ(*store->StoreProfile(Profile("m1", {1, 2, 961})), 3u);
+  auto result = store->Prune({.max_age = std::chrono::days(5)}, kT0 + 12 * 24h, 0);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->rows_deleted, 3u);  // one reading, two entries
+  EXPECT_EQ(result->cutoff, kT0 + 7 * 24h);
+  auto latest = store->LatestRegisters("m1", {});
+  ASSERT_EQ(latest->size(), 1u);
+  EXPECT_EQ((*latest)[0].value, 2);
+  auto profile = store->ReadProfile("m1", kT0, kT0 + 30 * 24h, 100);
+  ASSERT_EQ(profile->size(), 1u);
+  EXPECT_EQ((*profile)[0].captured_at, kT0 + 961 * 15min);
+  EXPECT_TRUE(store->GetMeter("m1")->has_value());  // meters are kept
+}
+
+TEST_F(StoreRetentionTest, EventsAreBoundedButNeverBeforeTheOutboxDeliveredThem) {
+  auto store = *Store::Open(Path());
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(store->StoreBatches({Batch("m" + std::to_string(i), kT0, i)}, OneEventEach).ok());
+  }
+  // At most 20 events, but the outbox has delivered only up to 60: 61..100 stay.
+  auto result = store->Prune({.max_events = 20}, kT0, /*keep_events_after=*/60);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->events_deleted, 60u);
+  auto events = store->EventsAfter(0, 1000);
+  ASSERT_EQ(events->size(), 40u);
+  EXPECT_EQ(events->front().sequence, 61u);
+  // Delivered now: down to 20.
+  EXPECT_EQ(store->Prune({.max_events = 20}, kT0, 100)->events_deleted, 20u);
+  EXPECT_EQ(store->EventsAfter(0, 1000)->front().sequence, 81u);
+}
+
+TEST_F(StoreRetentionTest, OverTheSizeBoundTheOldestDaysGoFirst) {
+  auto store = *Store::Open(Path());
+  // 30 days of 96 entries for 20 meters, and a delivered event per reading.
+  for (int day = 0; day < 30; ++day) {
+    for (int meter = 0; meter < 20; ++meter) {
+      std::vector<int> quarters;
+      for (int q = 1; q <= 96; ++q) quarters.push_back(day * 96 + q);
+      ASSERT_TRUE(store->StoreProfile(Profile("m" + std::to_string(meter), quarters)).ok());
+    }
+  }
+  const auto before = store->Prune({.max_age = std::chrono::days(365)}, kT0 + 31 * 24h, 0);
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->rows_deleted, 0u);
+  const uint64_t full = before->bytes_in_use;
+  auto result =
+      store->Prune({.max_age = std::chrono::days(365), .max_bytes = full / 3}, kT0 + 31 * 24h, 0);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_LE(result->bytes_in_use, full / 3);
+  EXPECT_GT(result->bytes_in_use, full / 6) << "deleted far more than needed";
+  // What is left is the newest days, whole: entries from the cutoff on, none before.
+  auto kept = store->ReadProfile("m0", kT0, kT0 + 31 * 24h, 10'000);
+  ASSERT_FALSE(kept->empty());
+  EXPECT_GE(kept->front().captured_at, result->cutoff);
+  EXPECT_EQ(kept->back().captured_at, kT0 + (29 * 96 + 96) * 15min);
+  EXPECT_EQ(kept->size(), static_cast<size_t>((kT0 + 30 * 24h - result->cutoff) / 15min) + 1);
 }
 
 }  // namespace
