@@ -126,13 +126,8 @@ double LoadAverage() {
 // the collector stores a burst of frames.
 void FillRegisters(Store& store) {
   auto events = [](const ReadingBatch& batch, const Store::Stored& stored) {
-    v1::Event event;
-    event.set_meter_id(batch.meter_id);
-    ToTimestampOf(batch.received_at, event.mutable_at());
-    for (const auto& reg : stored.new_registers) {
-      ToProto(reg, event.mutable_readings()->add_registers());
-    }
-    return std::vector<std::string>{event.SerializeAsString()};
+    return std::vector<std::string>{
+        ReadingsEventOf(batch.meter_id, stored.new_registers).SerializeAsString()};
   };
   const auto start = Clock::now();
   constexpr int kPerTransaction = 100;

@@ -45,13 +45,8 @@ constexpr const char* kPhaseObis[] = {"1.1.1.8.0.255", "1.1.21.8.0.255", "1.1.41
 // collector batches a burst of frames), each with its readings event.
 double StoreReadings(Store& store, int count, int per_transaction) {
   auto events = [](const ReadingBatch& batch, const Store::Stored& stored) {
-    v1::Event event;
-    event.set_meter_id(batch.meter_id);
-    ToTimestampOf(batch.received_at, event.mutable_at());
-    for (const auto& reg : stored.new_registers) {
-      ToProto(reg, event.mutable_readings()->add_registers());
-    }
-    return std::vector<std::string>{event.SerializeAsString()};
+    return std::vector<std::string>{
+        ReadingsEventOf(batch.meter_id, stored.new_registers).SerializeAsString()};
   };
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < count; i += per_transaction) {

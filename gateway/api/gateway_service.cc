@@ -233,24 +233,14 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event> {
   bool finished_ = false;
 };
 
-// Streams a meter's stored load profile over [from_s, to_s] (whole seconds, inclusive):
-// reads a page of rows from the store, packs them into chunks of up to
-// kProfileChunkEntries entries sharing one channel list, writes one chunk at a time
-// (gRPC's flow control: the next chunk is built only once the client took the last), and
-// reads the next page when the rows run out. A cancelled call stops at the next write.
-class ProfileStream final : public grpc::ServerWriteReactor<v1::LoadProfileChunk> {
+// A server stream of a meter's stored records over [from_s, to_s] (whole seconds,
+// inclusive): reads a page of records at a time and writes one message at a time, the next
+// once the client has taken the last (flow control), reading the next page when the page
+// runs out. A cancelled call stops at the next write. Records carry `captured_at`, unique
+// per meter, so the next page starts just after the last record read.
+template <typename Message, typename Record>
+class PagedStream : public grpc::ServerWriteReactor<Message> {
  public:
-  ProfileStream(Store& store, std::string meter_id, int64_t from_s, int64_t to_s)
-      : store_(store),
-        meter_id_(std::move(meter_id)),
-        next_from_s_(from_s),
-        to_s_(to_s),
-        exhausted_(from_s > to_s),
-        arena_(ArenaOptions(arena_block_, sizeof(arena_block_))) {
-    std::lock_guard lock(mutex_);
-    WriteNextLocked();
-  }
-
   void OnWriteDone(bool ok) override {
     std::lock_guard lock(mutex_);
     writing_ = false;
@@ -268,6 +258,94 @@ class ProfileStream final : public grpc::ServerWriteReactor<v1::LoadProfileChunk
   }
 
   void OnDone() override { delete this; }
+
+ protected:
+  PagedStream(Store& store, std::string meter_id, int64_t from_s, int64_t to_s, int page_rows)
+      : store_(store),
+        meter_id_(std::move(meter_id)),
+        next_from_s_(from_s),
+        to_s_(to_s),
+        page_rows_(page_rows),
+        exhausted_(from_s > to_s) {}
+
+  // The derived class's constructor starts the stream (the base's cannot: virtual calls).
+  void Start() {
+    std::lock_guard lock(mutex_);
+    WriteNextLocked();
+  }
+  // Reads up to `limit` records captured in [from_s, to_s], oldest first.
+  virtual absl::StatusOr<std::vector<Record>> ReadPage(int64_t from_s, int64_t to_s, int limit) = 0;
+  // The next message made of records taken with PeekLocked and AdvanceLocked; nullptr when
+  // no record is left (or a read failed: the call is then finished with its error).
+  virtual Message* NextMessageLocked() = 0;
+
+  // The record to write next, reading the next page when the page is used up; nullptr
+  // when none is left or the read failed (the call is then finished with the error).
+  const Record* PeekLocked() {
+    if (next_ == page_.size()) {
+      if (exhausted_) return nullptr;
+      auto records = ReadPage(next_from_s_, to_s_, page_rows_);
+      if (!records.ok()) {
+        FinishOnce(FromAbsl(records.status()));
+        return nullptr;
+      }
+      page_ = std::move(*records);
+      next_ = 0;
+      if (static_cast<int>(page_.size()) < page_rows_) {
+        exhausted_ = true;
+      } else {
+        next_from_s_ = ToUnixSeconds(page_.back().captured_at) + 1;
+        exhausted_ = next_from_s_ > to_s_;
+      }
+      if (page_.empty()) return nullptr;
+    }
+    return &page_[next_];
+  }
+  void AdvanceLocked() { ++next_; }
+
+  Store& store_;
+  const std::string meter_id_;
+
+ private:
+  void WriteNextLocked() {
+    if (finished_) return;
+    Message* message = NextMessageLocked();
+    if (finished_) return;  // a read failed
+    if (message == nullptr) {
+      FinishOnce(grpc::Status::OK);
+      return;
+    }
+    writing_ = true;
+    this->StartWrite(message);
+  }
+
+  void FinishOnce(grpc::Status status) {
+    if (finished_) return;
+    finished_ = true;
+    this->Finish(std::move(status));
+  }
+
+  std::mutex mutex_;
+  int64_t next_from_s_;
+  const int64_t to_s_;
+  const int page_rows_;
+  bool exhausted_;  // no record left in the store for the range
+  std::vector<Record> page_;
+  size_t next_ = 0;
+  bool writing_ = false;
+  bool cancelled_ = false;
+  bool finished_ = false;
+};
+
+// A meter's stored load profile in chunks of up to kProfileChunkEntries entries that share
+// one channel list (a new chunk where the channels change).
+class ProfileStream final : public PagedStream<v1::LoadProfileChunk, ProfileRecord> {
+ public:
+  ProfileStream(Store& store, std::string meter_id, int64_t from_s, int64_t to_s)
+      : PagedStream(store, std::move(meter_id), from_s, to_s, kProfilePageRows),
+        arena_(ArenaOptions(arena_block_, sizeof(arena_block_))) {
+    Start();
+  }
 
  private:
   static google::protobuf::ArenaOptions ArenaOptions(char* block, size_t size) {
@@ -277,168 +355,67 @@ class ProfileStream final : public grpc::ServerWriteReactor<v1::LoadProfileChunk
     return options;
   }
 
-  absl::Status ReadPageLocked() {
-    auto rows = store_.ReadProfile(meter_id_, FromUnixSeconds(next_from_s_), FromUnixSeconds(to_s_),
-                                   kProfilePageRows);
-    if (!rows.ok()) return rows.status();
-    page_ = std::move(*rows);
-    next_row_ = 0;
-    if (static_cast<int>(page_.size()) < kProfilePageRows) {
-      exhausted_ = true;
-    } else {
-      // Capture times are unique per meter (the table's key): the next page starts after.
-      next_from_s_ = ToUnixSeconds(page_.back().captured_at) + 1;
-      exhausted_ = next_from_s_ > to_s_;
-    }
-    return absl::OkStatus();
+  absl::StatusOr<std::vector<ProfileRecord>> ReadPage(int64_t from_s, int64_t to_s,
+                                                      int limit) override {
+    return store_.ReadProfile(meter_id_, FromUnixSeconds(from_s), FromUnixSeconds(to_s), limit);
   }
 
-  void WriteNextLocked() {
-    if (finished_) return;
+  v1::LoadProfileChunk* NextMessageLocked() override {
     // The previous chunk has been written: its memory is reused. The chunk lives on an
     // arena over a block of this reactor, so steady streaming allocates nothing per row.
     arena_.Reset();
     chunk_ = google::protobuf::Arena::CreateMessage<v1::LoadProfileChunk>(&arena_);
     while (chunk_->entries_size() < kProfileChunkEntries) {
-      if (next_row_ == page_.size()) {
-        if (exhausted_) break;
-        if (absl::Status status = ReadPageLocked(); !status.ok()) {
-          FinishOnce(FromAbsl(status));
-          return;
-        }
-        if (page_.empty()) break;
-      }
-      const ProfileRecord& row = page_[next_row_];
+      const ProfileRecord* row = PeekLocked();
+      if (row == nullptr) break;
       if (chunk_->entries_size() == 0) {
-        channels_ = row.channels;
+        channels_ = row->channels;
         for (const std::string& channel : channels_) chunk_->add_channels(channel);
-      } else if (row.channels != channels_) {
+      } else if (row->channels != channels_) {
         break;  // the meter's channels changed: the rest goes in a chunk of its own
       }
       v1::LoadProfileEntry* entry = chunk_->add_entries();
-      entry->mutable_captured_at()->set_seconds(ToUnixSeconds(row.captured_at));
-      entry->set_status(row.status);
-      entry->mutable_values()->Reserve(static_cast<int>(row.values.size()));
-      for (uint32_t value : row.values) entry->add_values(value);
-      entry->set_read_back(row.read_back);
-      ++next_row_;
+      entry->mutable_captured_at()->set_seconds(ToUnixSeconds(row->captured_at));
+      entry->set_status(row->status);
+      entry->mutable_values()->Reserve(static_cast<int>(row->values.size()));
+      for (uint32_t value : row->values) entry->add_values(value);
+      entry->set_read_back(row->read_back);
+      AdvanceLocked();
     }
-    if (chunk_->entries_size() == 0) {
-      FinishOnce(grpc::Status::OK);
-      return;
-    }
-    writing_ = true;
-    StartWrite(chunk_);
+    return chunk_->entries_size() == 0 ? nullptr : chunk_;
   }
 
-  void FinishOnce(grpc::Status status) {
-    if (finished_) return;
-    finished_ = true;
-    Finish(std::move(status));
-  }
-
-  Store& store_;
-  const std::string meter_id_;
-  std::mutex mutex_;
-  int64_t next_from_s_;
-  const int64_t to_s_;
-  bool exhausted_;  // no row left in the store for the range
-  std::vector<ProfileRecord> page_;
-  size_t next_row_ = 0;
   std::vector<std::string> channels_;  // the current chunk's
   alignas(std::max_align_t) char arena_block_[256 * 1024];
   google::protobuf::Arena arena_;
   v1::LoadProfileChunk* chunk_ = nullptr;  // on arena_
-  bool writing_ = false;
-  bool cancelled_ = false;
-  bool finished_ = false;
 };
 
-// Streams a meter's stored billing periods over [from_s, to_s] (whole seconds, inclusive),
-// one message per period: reads a page of periods, writes them one at a time (the next
-// once the client took the last), reads the next page when the page runs out.
-class BillingStream final : public grpc::ServerWriteReactor<v1::BillingPeriod> {
+// A meter's stored billing periods, one message per period.
+class BillingStream final : public PagedStream<v1::BillingPeriod, BillingPeriodRecord> {
  public:
   BillingStream(Store& store, std::string meter_id, int64_t from_s, int64_t to_s)
-      : store_(store),
-        meter_id_(std::move(meter_id)),
-        next_from_s_(from_s),
-        to_s_(to_s),
-        exhausted_(from_s > to_s) {
-    std::lock_guard lock(mutex_);
-    WriteNextLocked();
+      : PagedStream(store, std::move(meter_id), from_s, to_s, kBillingPageRows) {
+    Start();
   }
-
-  void OnWriteDone(bool ok) override {
-    std::lock_guard lock(mutex_);
-    writing_ = false;
-    if (!ok || cancelled_) {
-      FinishOnce(grpc::Status::CANCELLED);
-      return;
-    }
-    WriteNextLocked();
-  }
-
-  void OnCancel() override {
-    std::lock_guard lock(mutex_);
-    cancelled_ = true;
-    if (!writing_) FinishOnce(grpc::Status::CANCELLED);
-  }
-
-  void OnDone() override { delete this; }
 
  private:
-  void WriteNextLocked() {
-    if (finished_) return;
-    if (next_ == page_.size()) {
-      if (exhausted_) {
-        FinishOnce(grpc::Status::OK);
-        return;
-      }
-      auto periods = store_.ReadBillingPeriods(meter_id_, FromUnixSeconds(next_from_s_),
-                                               FromUnixSeconds(to_s_), kBillingPageRows);
-      if (!periods.ok()) {
-        FinishOnce(FromAbsl(periods.status()));
-        return;
-      }
-      page_ = std::move(*periods);
-      next_ = 0;
-      if (static_cast<int>(page_.size()) < kBillingPageRows) {
-        exhausted_ = true;
-      } else {
-        // Capture times are unique per meter's period: the next page starts after.
-        next_from_s_ = ToUnixSeconds(page_.back().captured_at) + 1;
-        exhausted_ = next_from_s_ > to_s_;
-      }
-      if (page_.empty()) {
-        FinishOnce(grpc::Status::OK);
-        return;
-      }
-    }
+  absl::StatusOr<std::vector<BillingPeriodRecord>> ReadPage(int64_t from_s, int64_t to_s,
+                                                            int limit) override {
+    return store_.ReadBillingPeriods(meter_id_, FromUnixSeconds(from_s), FromUnixSeconds(to_s),
+                                     limit);
+  }
+
+  v1::BillingPeriod* NextMessageLocked() override {
+    const BillingPeriodRecord* period = PeekLocked();
+    if (period == nullptr) return nullptr;
     message_.Clear();
-    ToProto(page_[next_++], &message_);
-    writing_ = true;
-    StartWrite(&message_);
+    ToProto(*period, &message_);
+    AdvanceLocked();
+    return &message_;
   }
 
-  void FinishOnce(grpc::Status status) {
-    if (finished_) return;
-    finished_ = true;
-    Finish(std::move(status));
-  }
-
-  Store& store_;
-  const std::string meter_id_;
-  std::mutex mutex_;
-  int64_t next_from_s_;
-  const int64_t to_s_;
-  bool exhausted_;  // no period left in the store for the range
-  std::vector<BillingPeriodRecord> page_;
-  size_t next_ = 0;
   v1::BillingPeriod message_;  // the one being written
-  bool writing_ = false;
-  bool cancelled_ = false;
-  bool finished_ = false;
 };
 
 }  // namespace
@@ -462,6 +439,17 @@ void ToProto(const RegisterRecord& record, v1::RegisterValue* value) {
   value->set_unit(record.unit);
   value->set_unit_symbol(std::string(dlms::UnitSymbol(static_cast<dlms::Unit>(record.unit))));
   ToTimestampOf(record.captured_at, value->mutable_captured_at());
+}
+
+v1::Event ReadingsEventOf(const std::string& meter_id,
+                          const std::vector<RegisterRecord>& registers) {
+  v1::Event event;
+  event.set_meter_id(meter_id);
+  if (!registers.empty()) ToTimestampOf(registers.front().captured_at, event.mutable_at());
+  for (const RegisterRecord& reg : registers) {
+    ToProto(reg, event.mutable_readings()->add_registers());
+  }
+  return event;
 }
 
 void ToProto(const BillingPeriodRecord& record, v1::BillingPeriod* period) {

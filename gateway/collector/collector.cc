@@ -58,8 +58,6 @@ void Collector::OnFrames(const std::vector<Frame>& frames) {
   auto make_events = [&](const ReadingBatch& batch, const Store::Stored& stored) {
     outcomes.push_back(stored);
     std::vector<std::string> events;
-    const TimePoint at =
-        stored.new_registers.empty() ? batch.received_at : stored.new_registers.front().captured_at;
     if (stored.meter_discovered) {
       v1::Event event;
       event.set_meter_id(batch.meter_id);
@@ -68,13 +66,7 @@ void Collector::OnFrames(const std::vector<Frame>& frames) {
       events.push_back(event.SerializeAsString());
     }
     if (!stored.new_registers.empty()) {
-      v1::Event event;
-      event.set_meter_id(batch.meter_id);
-      ToTimestampOf(at, event.mutable_at());
-      for (const RegisterRecord& reg : stored.new_registers) {
-        ToProto(reg, event.mutable_readings()->add_registers());
-      }
-      events.push_back(event.SerializeAsString());
+      events.push_back(ReadingsEventOf(batch.meter_id, stored.new_registers).SerializeAsString());
     }
     return events;
   };

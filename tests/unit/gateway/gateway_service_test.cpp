@@ -39,11 +39,8 @@ class GatewayServiceTest : public ::testing::Test {
   void AddReading(const std::string& meter, TimePoint at, int64_t value) {
     ReadingBatch batch{meter, 3, at, {{"1.1.1.8.0.255", value, 0, 30, at}}};
     auto events = [](const ReadingBatch& b, const Store::Stored& stored) {
-      v1::Event event;
-      event.set_meter_id(b.meter_id);
-      for (const auto& reg : stored.new_registers)
-        ToProto(reg, event.mutable_readings()->add_registers());
-      return std::vector<std::string>{event.SerializeAsString()};
+      return std::vector<std::string>{
+          ReadingsEventOf(b.meter_id, stored.new_registers).SerializeAsString()};
     };
     ASSERT_TRUE(store_->StoreBatches({batch}, events).ok());
     hub_.Notify();

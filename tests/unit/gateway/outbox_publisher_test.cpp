@@ -161,11 +161,8 @@ class OutboxPublisherTest : public ::testing::Test {
                            {{"1.1.1.8.0.255", added_ + j, 0, 30, at}}});
       }
       auto events = [](const ReadingBatch& batch, const Store::Stored& stored) {
-        v1::Event event;
-        event.set_meter_id(batch.meter_id);
-        for (const auto& reg : stored.new_registers)
-          ToProto(reg, event.mutable_readings()->add_registers());
-        return std::vector<std::string>{event.SerializeAsString()};
+        return std::vector<std::string>{
+            ReadingsEventOf(batch.meter_id, stored.new_registers).SerializeAsString()};
       };
       ASSERT_TRUE(store_->StoreBatches(batches, events).ok());
     }

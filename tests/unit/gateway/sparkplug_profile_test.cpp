@@ -85,12 +85,8 @@ class SparkplugProfileTest : public ::testing::Test {
       batches.push_back({meter, 3, at, {{"1.1.1.8.0.255", 1000 + minute_, 0, 30, at}}});
     }
     auto events = [](const ReadingBatch& batch, const Store::Stored& stored) {
-      v1::Event event;
-      event.set_meter_id(batch.meter_id);
-      ToTimestampOf(batch.received_at, event.mutable_at());
-      for (const auto& reg : stored.new_registers)
-        ToProto(reg, event.mutable_readings()->add_registers());
-      return std::vector<std::string>{event.SerializeAsString()};
+      return std::vector<std::string>{
+          ReadingsEventOf(batch.meter_id, stored.new_registers).SerializeAsString()};
     };
     ASSERT_TRUE(store_->StoreBatches(batches, events).ok());
   }
