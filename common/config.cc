@@ -391,7 +391,8 @@ absl::StatusOr<Config> FromTable(const toml::table& root, std::string file) {
   mqtt.String("ca_file", &config.mqtt.ca_file);
   mqtt.String("cert_file", &config.mqtt.cert_file);
   mqtt.String("key_file", &config.mqtt.key_file);
-  mqtt.Integer("max_inflight", &config.mqtt.max_inflight, 1, 65'535);
+  // Paho numbers messages in flight with 16-bit ids, and the births take a few more.
+  mqtt.Integer("max_inflight", &config.mqtt.max_inflight, 1, 60'000);
   mqtt.String("sparkplug_group_id", &config.mqtt.sparkplug_group_id);
   mqtt.String("sparkplug_edge_node_id", &config.mqtt.sparkplug_edge_node_id);
   mqtt.String("sparkplug_primary_host_id", &config.mqtt.sparkplug_primary_host_id);

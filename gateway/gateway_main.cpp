@@ -171,8 +171,10 @@ int main(int argc, char** argv) {
     profile_reader = std::make_unique<DlmsProfileReader>(*dlms_reader, loop);
     collector.set_profile_reader(profile_reader.get());
     // The daily reads of billing values and event logs (scheduled_reads.h).
-    scheduled_reads = std::make_unique<ScheduledReads>(ScheduledReadsOptions{}, loop.scheduler(),
-                                                       **writer, hub, *profile_reader);
+    ScheduledReadsOptions read_options;
+    read_options.max_age = std::chrono::days(config->gateway.retention_days);
+    scheduled_reads = std::make_unique<ScheduledReads>(read_options, loop.scheduler(), **writer,
+                                                       hub, *profile_reader);
     collector.set_meter_seen(
         [reads = scheduled_reads.get()](const std::string& id, NodeAddress node) {
           reads->OnMeterSeen(id, node);

@@ -362,7 +362,9 @@ void ScheduledReads::ReadNext(const std::string& meter_id) {
       return;
     }
     // Entries are stamped in whole seconds: the next one new to the store is a second on.
-    const TimePoint from = *newest ? **newest + std::chrono::seconds(1) : options_.first_read_from;
+    const TimePoint from =
+        std::max({*newest ? **newest + std::chrono::seconds(1) : options_.first_read_from,
+                  options_.first_read_from, now - options_.max_age});
     if (from > now) {
       // The meter's clock runs ahead of the gateway's: its newest entry is still to come
       // here; tomorrow's read asks again.

@@ -134,6 +134,10 @@ struct ScheduledReadsOptions {
   // The start of a log's first read, when nothing of it is stored yet: 2000-01-01T00:00:00Z,
   // before any meter's clock (a meter refuses times before 2000).
   TimePoint first_read_from = FromUnixSeconds(946'684'800);
+  // Entries older than this are never read: the store's retention ([gateway]
+  // retention_days) would delete them within the hour, and the next day's read, finding the
+  // log empty, would bring them back and publish them again.
+  std::chrono::seconds max_age = std::chrono::days(400);
 };
 
 class ScheduledReads {

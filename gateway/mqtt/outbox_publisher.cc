@@ -16,21 +16,31 @@ absl::StatusOr<std::unique_ptr<OutboxPublisher>> OutboxPublisher::Create(
   if (options.max_inflight < 1 || options.read_batch < 1) {
     return absl::InvalidArgumentError("mqtt: max_inflight and read_batch must be at least 1");
   }
-  auto acked = store.OutboxAcked(profile->name());
-  if (!acked.ok()) return acked.status();
+  auto cursor = store.OutboxAcked(profile->name());
+  if (!cursor.ok()) return cursor.status();
+  uint64_t acked = cursor->value_or(0);
+  if (!cursor->has_value()) {
+    // A profile's first start (a new install, an upgrade from before the outbox, a profile
+    // switch) begins with what is stored from now on: the history went out before, or was
+    // never meant for this profile, and a flood of it would bury the live data.
+    auto last = store.LastEventSequence();
+    if (!last.ok()) return last.status();
+    acked = *last;
+    if (auto saved = store.SetOutboxAcked(profile->name(), acked); !saved.ok()) return saved;
+  }
   try {
     // Messages are published only while connected, and the outbox keeps the rest. Paho
     // queues each publish until its thread writes it, and refuses more than
     // max_buffered_messages queued: room for the window and a connection's births.
     auto create = mqtt::create_options_builder()
                       .mqtt_version(MQTTVERSION_3_1_1)
-                      .max_buffered_messages(options.max_inflight + 128)
+                      .max_buffered_messages(options.max_inflight + kBurstRoom)
                       .send_while_disconnected(false)
                       .finalize();
     auto client = std::make_unique<mqtt::async_client>(options.broker_url, options.client_id,
                                                        create, nullptr);
     return std::unique_ptr<OutboxPublisher>(new OutboxPublisher(
-        std::move(options), store, std::move(profile), clock, std::move(client), *acked));
+        std::move(options), store, std::move(profile), clock, std::move(client), acked));
   } catch (const mqtt::exception& error) {
     return absl::InvalidArgumentError(
         absl::StrCat("mqtt.broker '", options.broker_url, "': ", error.what()));
@@ -64,8 +74,9 @@ OutboxPublisher::OutboxPublisher(OutboxPublisherOptions options, Store& store,
 
 OutboxPublisher::~OutboxPublisher() {
   Stop();
-  client_->set_connection_lost_handler([](const std::string&) {});
-  client_->set_message_callback([](mqtt::const_message_ptr) {});
+  // The client goes first, while the mutex and condition variable its callbacks use still
+  // exist (destroying it can still fail pending tokens).
+  client_.reset();
 }
 
 void OutboxPublisher::Listener::on_success(const mqtt::token& token) {
@@ -126,10 +137,17 @@ bool OutboxPublisher::Connect() {
     builder.ssl(std::move(ssl));
   }
   try {
-    if (!client_->connect(builder.finalize())->wait_for(options_.connect_timeout)) {
+    // Paho checks its own connect timeout about once a second: wait past it, so the
+    // attempt has ended either way when this gives up.
+    if (!client_->connect(builder.finalize())
+             ->wait_for(options_.connect_timeout + std::chrono::seconds(2))) {
       spdlog::warn("mqtt: no answer from {} within {} s", options_.broker_url,
                    options_.connect_timeout.count());
-      DropConnection();
+      try {
+        client_->disconnect()->wait_for(std::chrono::seconds(2));
+      } catch (const mqtt::exception&) {
+        // Not connected: nothing to end.
+      }
       return false;
     }
   } catch (const mqtt::exception& error) {
@@ -153,7 +171,10 @@ bool OutboxPublisher::Connect() {
   spdlog::info("mqtt: connected to {} ({} events to send)", options_.broker_url,
                backlog_end_ - std::min(backlog_end_, acked_));
   for (const MqttMessage& message : profile_->OnConnected(clock_.Now())) {
-    if (Publish(message) == 0) return false;
+    if (Publish(message) == 0) {
+      DropConnection();
+      return false;
+    }
   }
   try {
     for (const std::string& filter : profile_->Subscriptions()) client_->subscribe(filter, 1);
@@ -265,6 +286,12 @@ void OutboxPublisher::SaveCursor(bool force) {
 
 void OutboxPublisher::Run() {
   auto backoff = options_.reconnect_min;
+  auto connected_at = std::chrono::steady_clock::now();
+  auto wait_backoff = [&] {
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, backoff, [this] { return stopping_; });
+    backoff = std::min(backoff * 2, options_.reconnect_max);
+  };
   while (true) {
     {
       std::lock_guard lock(mutex_);
@@ -273,16 +300,22 @@ void OutboxPublisher::Run() {
     if (!connected_) {
       if (!Connect()) {
         connected_ = false;
-        std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, backoff, [this] { return stopping_; });
-        backoff = std::min(backoff * 2, options_.reconnect_max);
+        wait_backoff();
         continue;
       }
-      backoff = options_.reconnect_min;
+      connected_at = std::chrono::steady_clock::now();
     }
     if (!Pump()) {
       DropConnection();
       SaveCursor(true);
+      // A connection that fails at once (a second client with our id, a broker refusing
+      // what we send) is retried with backoff too, not in a tight loop; one that lasted
+      // resets the backoff.
+      if (std::chrono::steady_clock::now() - connected_at < kStableConnection) {
+        wait_backoff();
+      } else {
+        backoff = options_.reconnect_min;
+      }
       continue;
     }
     std::unique_lock lock(mutex_);

@@ -67,6 +67,11 @@ struct OutboxPublisherOptions {
 
 class OutboxPublisher {
  public:
+  // Paho queues each publish until its thread writes it and refuses more than this beyond
+  // the window: room for a connection's births and a rebirth's burst of device births.
+  static constexpr int kBurstRoom = 1'000'000;
+  // A connection that lasted this long resets the reconnect backoff.
+  static constexpr std::chrono::seconds kStableConnection{10};
   // `store` is a connection for the publisher's thread (it reads events and writes the
   // cursor); it and `clock` must outlive the publisher. InvalidArgument for a broker URL
   // Paho refuses; the store's error if the cursor cannot be read.

@@ -624,14 +624,14 @@ absl::StatusOr<uint64_t> Store::LastEventSequence() {
   return static_cast<uint64_t>(sqlite3_column_int64(*q, 0));
 }
 
-absl::StatusOr<uint64_t> Store::OutboxAcked(const std::string& profile) {
+absl::StatusOr<std::optional<uint64_t>> Store::OutboxAcked(const std::string& profile) {
   std::lock_guard lock(mutex_);
   SqliteUse q(statements_->outbox_acked);
   BindText(*q, 1, profile);
   const int rc = sqlite3_step(*q);
-  if (rc == SQLITE_ROW) return static_cast<uint64_t>(sqlite3_column_int64(*q, 0));
+  if (rc == SQLITE_ROW) return std::optional(static_cast<uint64_t>(sqlite3_column_int64(*q, 0)));
   if (rc != SQLITE_DONE) return Error("outbox cursor");
-  return 0;
+  return std::optional<uint64_t>();
 }
 
 absl::Status Store::SetOutboxAcked(const std::string& profile, uint64_t sequence) {
@@ -713,7 +713,11 @@ absl::StatusOr<Store::PruneResult> Store::Prune(const RetentionPolicy& policy, T
   VMUC_ASSIGN_OR_RETURN(result.bytes_in_use, BytesInUse());
   // Over the size bound: the oldest day of data goes, and the older half of the delivered
   // events, until the data fits (SQLite reuses the freed pages, so the file stops growing).
-  for (int round = 0; policy.max_bytes > 0 && result.bytes_in_use > policy.max_bytes && round < 64;
+  // Never the last day's data, at most a few days per run (the writer's lock is held while
+  // deleting; the next hour goes on), and no further once a round frees nothing: what is
+  // left may be events the outbox still has to deliver.
+  const int64_t newest_cutoff_s = ToUnixSeconds(now) - 86'400;
+  for (int round = 0; policy.max_bytes > 0 && result.bytes_in_use > policy.max_bytes && round < 8;
        ++round) {
     int64_t oldest_s = 0;
     {
@@ -728,8 +732,8 @@ absl::StatusOr<Store::PruneResult> Store::Prune(const RetentionPolicy& policy, T
       first_event = static_cast<uint64_t>(sqlite3_column_int64(*q, 0));
     }
     uint64_t deleted = 0;
-    if (oldest_s > 0) {
-      cutoff_s = std::max(cutoff_s, oldest_s + 86'400);
+    if (oldest_s > 0 && cutoff_s < newest_cutoff_s) {
+      cutoff_s = std::min(std::max(cutoff_s, oldest_s + 86'400), newest_cutoff_s);
       VMUC_ASSIGN_OR_RETURN(deleted, DeleteBefore(cutoff_s));
       result.rows_deleted += deleted;
     }
@@ -739,8 +743,9 @@ absl::StatusOr<Store::PruneResult> Store::Prune(const RetentionPolicy& policy, T
       result.events_deleted += events;
       deleted += events;
     }
+    const uint64_t before = result.bytes_in_use;
     VMUC_ASSIGN_OR_RETURN(result.bytes_in_use, BytesInUse());
-    if (deleted == 0) break;  // nothing left that may go
+    if (deleted == 0 || result.bytes_in_use >= before) break;  // nothing more may go
   }
   result.cutoff = FromUnixSeconds(cutoff_s);
   return result;

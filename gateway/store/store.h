@@ -205,7 +205,8 @@ class Store {
   // The MQTT outbox (gateway/mqtt/outbox_publisher.h): per MQTT profile, the event sequence
   // up to which the broker has acknowledged everything (0: nothing yet). The cursor only
   // moves forward.
-  absl::StatusOr<uint64_t> OutboxAcked(const std::string& profile);
+  // nullopt: the profile has no cursor yet.
+  absl::StatusOr<std::optional<uint64_t>> OutboxAcked(const std::string& profile);
   absl::Status SetOutboxAcked(const std::string& profile, uint64_t sequence);
 
   // Retention: deletes what `policy` no longer keeps, as of `now`. Events after

@@ -173,7 +173,7 @@ TEST_F(MqttDeliveryTest, EveryStoredEventArrivesAcrossABrokerKillAndAGatewayKill
 
   auto store = gateway::Store::Open(temp_.path() + "/var/vmuc.db");
   ASSERT_TRUE(store.ok()) << store.status();
-  const uint64_t acked = *(*store)->OutboxAcked("json");
+  const uint64_t acked = (*store)->OutboxAcked("json")->value_or(0);
   EXPECT_GE(acked, stored_at_kill);
   std::vector<uint64_t> missing;
   for (uint64_t seq = 1; seq <= acked; ++seq) {

@@ -225,6 +225,18 @@ TEST_F(OutboxPublisherTest, ARestartedPublisherResumesAfterTheAcknowledgedCursor
   EXPECT_EQ(subscriber_.arrivals.size(), 200u);
 }
 
+TEST_F(OutboxPublisherTest, AFirstStartBeginsAfterWhatIsAlreadyStored) {
+  // An upgrade from before the outbox (or a profile switch): its history went out before.
+  AddReadings(50);
+  auto publisher = StartPublisher();
+  ASSERT_TRUE(testing::WaitUntil([&] { return publisher->connected(); }, 10s));
+  EXPECT_EQ(*store_->OutboxAcked("json"), 50u);
+  AddReadings(10);
+  publisher->Wake();
+  subscriber_.ReceiveUntil(10, 20s);
+  EXPECT_EQ(subscriber_.FirstArrivals(), Range(51, 60)) << subscriber_.Describe(60);
+}
+
 TEST_F(OutboxPublisherTest, TheGatewayStatusIsRetainedOnlineThenOffline) {
   auto publisher = StartPublisher();
   ASSERT_TRUE(testing::WaitUntil([&] { return publisher->connected(); }, 10s));

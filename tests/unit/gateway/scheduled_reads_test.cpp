@@ -368,7 +368,9 @@ TEST_F(ScheduledReadsTest, StoresTheBillingLogValueForValueAndEachEventOnce) {
   EXPECT_EQ(asked[kBillingLoggerObis], std::make_pair(Utc(2026, 1, 1, 1s), slot + 24h));
   EXPECT_EQ(asked[Obis(0, 0, 99, 98, 0, 255)].first, Utc(2026, 1, 30, 15h + 1s));
   EXPECT_EQ(asked[Obis(1, 0, 99, 97, 0, 255)].first, Utc(2026, 1, 30, 15h + 1s));
-  EXPECT_EQ(asked[Obis(0, 0, 99, 98, 1, 255)].first, Utc(2000, 1, 1));  // nothing yet
+  // Nothing of the fraud log yet: from as far back as the store keeps (max_age).
+  EXPECT_EQ(asked[Obis(0, 0, 99, 98, 1, 255)].first,
+            asked[Obis(0, 0, 99, 98, 1, 255)].second - ScheduledReadsOptions{}.max_age);
 
   billing = store_->ReadBillingPeriods(id, kInstalled, Utc(2027, 1, 1), 100);
   ASSERT_EQ(meter.billing_log().entries_in_use(), 2u);

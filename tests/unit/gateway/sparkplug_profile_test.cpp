@@ -123,7 +123,10 @@ class SparkplugProfileTest : public ::testing::Test {
 };
 
 TEST_F(SparkplugProfileTest, BirthsDataSeqBdSeqHistoricalAndRebirth) {
-  AddReadings({"5700000000000001", "5700000000000002"});  // stored before any connection
+  // Stored while the broker was out of reach (the outbox's cursor exists: a publisher's
+  // first start would begin after what is stored).
+  ASSERT_TRUE(store_->SetOutboxAcked("sparkplug", 0).ok());
+  AddReadings({"5700000000000001", "5700000000000002"});
   auto publisher = StartPublisher();
 
   // NBIRTH (seq 0, bdSeq 0), then each meter's DBIRTH carrying its (historical) values.
@@ -202,6 +205,7 @@ TEST_F(SparkplugProfileTest, BirthsDataSeqBdSeqHistoricalAndRebirth) {
 TEST_F(SparkplugProfileTest, ThePrimaryHostsStateGatesTheBirth) {
   const std::string state_topic = "spBv1.0/STATE/scada";
   Publish(state_topic, R"({"online":false,"timestamp":1000})", true);
+  ASSERT_TRUE(store_->SetOutboxAcked("sparkplug", 0).ok());
   AddReadings({"5700000000000001"});
   auto publisher = StartPublisher("scada");
   ASSERT_TRUE(testing::WaitUntil([&] { return publisher->connected(); }, 10s));

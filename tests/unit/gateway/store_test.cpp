@@ -306,8 +306,8 @@ TEST_F(StoreTest, ADatabaseOfSchemaOneMigratesAndKeepsItsReadings) {
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->LatestRegisters("5700000000000001", {})->at(0).value, 100);
   EXPECT_EQ(*(*store)->StoreProfile(Profile("m1", {1})), 1u);
-  // Events stored before the outbox existed are still to publish: its cursor starts at 0.
-  EXPECT_EQ(*(*store)->OutboxAcked("json"), 0u);
+  // No cursor yet: the publisher's first start sets it (outbox_publisher.cc).
+  EXPECT_EQ(*(*store)->OutboxAcked("json"), std::nullopt);
   EXPECT_EQ(*(*store)->StoreBillingPeriods(Billing("m1", {1})), 1u);
   EXPECT_EQ(*(*store)->StoreMeterEvents({"m1", {{"standard", kT0, 1, 0}}}), 1u);
 }
@@ -358,7 +358,7 @@ TEST_F(StoreTest, NewProfileEntriesAreReportedByOneEventInTheSameTransaction) {
 TEST_F(StoreTest, TheOutboxCursorOnlyMovesForwardAndStateValuesPersist) {
   {
     auto store = *Store::Open(Path());
-    EXPECT_EQ(*store->OutboxAcked("json"), 0u);
+    EXPECT_EQ(*store->OutboxAcked("json"), std::nullopt);
     ASSERT_TRUE(store->SetOutboxAcked("json", 40).ok());
     ASSERT_TRUE(store->SetOutboxAcked("json", 30).ok());  // a late, older save
     ASSERT_TRUE(store->SetOutboxAcked("sparkplug", 7).ok());
@@ -438,10 +438,19 @@ TEST_F(StoreRetentionTest, OverTheSizeBoundTheOldestDaysGoFirst) {
   ASSERT_TRUE(before.ok()) << before.status();
   EXPECT_EQ(before->rows_deleted, 0u);
   const uint64_t full = before->bytes_in_use;
-  auto result =
-      store->Prune({.max_age = std::chrono::days(365), .max_bytes = full / 3}, kT0 + 31 * 24h, 0);
-  ASSERT_TRUE(result.ok()) << result.status();
+  // A run deletes a few days at most (it holds the writer's lock); the hourly runs that
+  // follow go on until the data fits.
+  absl::StatusOr<Store::PruneResult> result;
+  int runs = 0;
+  do {
+    result =
+        store->Prune({.max_age = std::chrono::days(365), .max_bytes = full / 3}, kT0 + 31 * 24h, 0);
+    ASSERT_TRUE(result.ok()) << result.status();
+    ++runs;
+  } while (result->bytes_in_use > full / 3 && runs < 10);
+  EXPECT_GE(runs, 2);
   EXPECT_LE(result->bytes_in_use, full / 3);
+  EXPECT_LE(result->cutoff, kT0 + 30 * 24h);  // never the last day's data
   EXPECT_GT(result->bytes_in_use, full / 6) << "deleted far more than needed";
   // What is left is the newest days, whole: entries from the cutoff on, none before.
   auto kept = store->ReadProfile("m0", kT0, kT0 + 31 * 24h, 10'000);
