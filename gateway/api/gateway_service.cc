@@ -441,6 +441,11 @@ void ToProto(const RegisterRecord& record, v1::RegisterValue* value) {
   ToTimestampOf(record.captured_at, value->mutable_captured_at());
 }
 
+TimePoint TimePointOf(const google::protobuf::Timestamp& timestamp) {
+  return TimePoint(std::chrono::seconds(timestamp.seconds()) +
+                   std::chrono::nanoseconds(timestamp.nanos()));
+}
+
 v1::Event ReadingsEventOf(const std::string& meter_id,
                           const std::vector<RegisterRecord>& registers) {
   v1::Event event;

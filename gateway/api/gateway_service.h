@@ -116,6 +116,7 @@ void ToProto(const BillingPeriodRecord& record, v1::BillingPeriod* period);
 // (meters/loggers/event_log.h).
 void ToProto(const MeterEventRecord& record, v1::MeterEvent* event);
 void ToTimestampOf(TimePoint t, google::protobuf::Timestamp* timestamp);
+TimePoint TimePointOf(const google::protobuf::Timestamp& timestamp);
 // The event reporting a meter's new register values (the collector's "readings" event),
 // stamped with the first value's capture time.
 v1::Event ReadingsEventOf(const std::string& meter_id,

@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "common/strings.h"
 #include "dlms/units.h"
+#include "gateway/api/gateway_service.h"
 
 namespace vmuc::gateway {
 
@@ -50,11 +51,6 @@ std::string JsonQuote(std::string_view text) {
 
 namespace {
 
-TimePoint TimeOf(const google::protobuf::Timestamp& timestamp) {
-  return TimePoint(std::chrono::seconds(timestamp.seconds()) +
-                   std::chrono::microseconds(timestamp.nanos() / 1000));
-}
-
 // {"gateway":..,"meter":..,"seq":.. : the head every payload starts with.
 std::string Head(std::string_view gateway, uint64_t sequence, const v1::Event& event) {
   return absl::StrCat("{\"gateway\":", JsonQuote(gateway),
@@ -75,8 +71,8 @@ std::string RegistersTail(TimePoint captured_at,
     absl::StrAppend(&out, i == 0 ? "" : ",", "{\"obis\":", JsonQuote(reg.obis()),
                     ",\"value\":", reg.value(), ",\"scaler\":", reg.scaler(),
                     ",\"unit\":", JsonQuote(dlms::UnitSymbol(static_cast<dlms::Unit>(reg.unit()))));
-    if (with_own_times && reg.has_captured_at() && TimeOf(reg.captured_at()) != captured_at) {
-      absl::StrAppend(&out, ",\"at\":", JsonQuote(FormatRfc3339(TimeOf(reg.captured_at()))));
+    if (with_own_times && reg.has_captured_at() && TimePointOf(reg.captured_at()) != captured_at) {
+      absl::StrAppend(&out, ",\"at\":", JsonQuote(FormatRfc3339(TimePointOf(reg.captured_at()))));
     }
     out += "}";
   }
@@ -86,22 +82,23 @@ std::string RegistersTail(TimePoint captured_at,
 
 std::string ReadingsJson(std::string_view gateway, uint64_t sequence, const v1::Event& event) {
   return absl::StrCat(Head(gateway, sequence, event),
-                      RegistersTail(TimeOf(event.at()), event.readings().registers(), false));
+                      RegistersTail(TimePointOf(event.at()), event.readings().registers(), false));
 }
 
 std::string BillingPeriodJson(std::string_view gateway, uint64_t sequence, const v1::Event& event) {
   const v1::BillingPeriod& period = event.billing_period();
   return absl::StrCat(Head(gateway, sequence, event),
-                      RegistersTail(TimeOf(period.captured_at()), period.registers(), true));
+                      RegistersTail(TimePointOf(period.captured_at()), period.registers(), true));
 }
 
 std::string MeterEventJson(std::string_view gateway, uint64_t sequence, const v1::Event& event) {
   const v1::MeterEvent& entry = event.meter_event();
-  return absl::StrCat(Head(gateway, sequence, event), ",\"log\":", JsonQuote(entry.log()),
-                      ",\"code\":", entry.code(), ",\"name\":", JsonQuote(entry.name()),
-                      ",\"captured_at\":", JsonQuote(FormatRfc3339(TimeOf(entry.captured_at()))),
-                      ",\"value\":", entry.value(), ",\"alarm\":", entry.alarm() ? "true" : "false",
-                      ",\"power_quality\":", entry.power_quality() ? "true" : "false", "}");
+  return absl::StrCat(
+      Head(gateway, sequence, event), ",\"log\":", JsonQuote(entry.log()),
+      ",\"code\":", entry.code(), ",\"name\":", JsonQuote(entry.name()),
+      ",\"captured_at\":", JsonQuote(FormatRfc3339(TimePointOf(entry.captured_at()))),
+      ",\"value\":", entry.value(), ",\"alarm\":", entry.alarm() ? "true" : "false",
+      ",\"power_quality\":", entry.power_quality() ? "true" : "false", "}");
 }
 
 std::string LoadProfileJson(std::string_view gateway, uint64_t sequence, const v1::Event& event) {
@@ -115,7 +112,7 @@ std::string LoadProfileJson(std::string_view gateway, uint64_t sequence, const v
   for (int i = 0; i < profile.rows_size(); ++i) {
     const v1::LoadProfileRow& row = profile.rows(i);
     absl::StrAppend(&out, i == 0 ? "" : ",",
-                    "{\"captured_at\":", JsonQuote(FormatRfc3339(TimeOf(row.captured_at()))),
+                    "{\"captured_at\":", JsonQuote(FormatRfc3339(TimePointOf(row.captured_at()))),
                     ",\"status\":", row.status(), ",\"values\":[", absl::StrJoin(row.values(), ","),
                     "],\"read_back\":", row.read_back() ? "true" : "false", "}");
   }
@@ -126,7 +123,7 @@ std::string LoadProfileJson(std::string_view gateway, uint64_t sequence, const v
 std::string MeterStatusJson(std::string_view gateway, uint64_t sequence, const v1::Event& event) {
   return absl::StrCat(Head(gateway, sequence, event), ",\"state\":\"online\",\"node_address\":",
                       event.meter_discovered().node_address(),
-                      ",\"since\":", JsonQuote(FormatRfc3339(TimeOf(event.at()))), "}");
+                      ",\"since\":", JsonQuote(FormatRfc3339(TimePointOf(event.at()))), "}");
 }
 
 }  // namespace vmuc::gateway

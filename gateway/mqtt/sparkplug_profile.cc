@@ -5,16 +5,12 @@
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
 #include "dlms/units.h"
+#include "gateway/api/gateway_service.h"
 
 namespace vmuc::gateway {
 namespace {
 
 constexpr const char* kBdSeqKey = "sparkplug.bd_seq";
-
-TimePoint TimeOf(const google::protobuf::Timestamp& timestamp) {
-  return TimePoint(std::chrono::seconds(timestamp.seconds()) +
-                   std::chrono::microseconds(timestamp.nanos() / 1000));
-}
 
 }  // namespace
 
@@ -96,7 +92,7 @@ std::vector<MqttMessage> SparkplugProfile::OnStopping(TimePoint) { return node_.
 std::optional<DeviceReport> SparkplugReportOf(const v1::Event& event) {
   DeviceReport report;
   report.device_id = event.meter_id();
-  report.at = TimeOf(event.at());
+  report.at = TimePointOf(event.at());
   switch (event.kind_case()) {
     case v1::Event::kReadings:
       for (const v1::RegisterValue& reg : event.readings().registers()) {
@@ -105,7 +101,7 @@ std::optional<DeviceReport> SparkplugReportOf(const v1::Event& event) {
              .value = reg.value(),
              .scaler = reg.scaler(),
              .unit = std::string(dlms::UnitSymbol(static_cast<dlms::Unit>(reg.unit()))),
-             .at = reg.has_captured_at() ? TimeOf(reg.captured_at()) : report.at});
+             .at = reg.has_captured_at() ? TimePointOf(reg.captured_at()) : report.at});
       }
       break;
     case v1::Event::kLoadProfile: {
@@ -116,7 +112,7 @@ std::optional<DeviceReport> SparkplugReportOf(const v1::Event& event) {
                                     .value = row.values(i),
                                     .scaler = 0,
                                     .unit = "",
-                                    .at = TimeOf(row.captured_at()),
+                                    .at = TimePointOf(row.captured_at()),
                                     .every_value = true});
         }
       }
@@ -131,8 +127,8 @@ std::optional<DeviceReport> SparkplugReportOf(const v1::Event& event) {
              .value = reg.value(),
              .scaler = reg.scaler(),
              .unit = std::string(dlms::UnitSymbol(static_cast<dlms::Unit>(reg.unit()))),
-             .at = reg.has_captured_at() ? TimeOf(reg.captured_at())
-                                         : TimeOf(event.billing_period().captured_at()),
+             .at = reg.has_captured_at() ? TimePointOf(reg.captured_at())
+                                         : TimePointOf(event.billing_period().captured_at()),
              .every_value = true});
       }
       break;
@@ -143,7 +139,7 @@ std::optional<DeviceReport> SparkplugReportOf(const v1::Event& event) {
                                 .value = entry.code(),
                                 .scaler = 0,
                                 .unit = "",
-                                .at = TimeOf(entry.captured_at()),
+                                .at = TimePointOf(entry.captured_at()),
                                 .every_value = true});
       break;
     }
